@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from ottportal.roles import user_roles
+
+logger = logging.getLogger(__name__)
+
+
+def home(request):
+    if not user_roles(request.user):
+        raise PermissionDenied("Your account has no role, so there is nothing you can use yet.")
+    return render(request, "ottportal/home.html")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database answers a query, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as exc:
+        logger.error("healthz: database unavailable: %s", type(exc).__name__)
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def permission_denied(request, exception=None):
+    """The "no access" page: what the user is signed in as and why they cannot go on."""
+    reason = str(exception) if exception and str(exception) else "Your account has no role for this page."
+    return render(request, "403.html", {"reason": reason}, status=403)

@@ -1,0 +1,50 @@
+"""Every URL in the URL conf is closed to anonymous visitors, except the few public ones."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.urlwalk import iter_urls
+
+# Public by design: login, health check, and the token endpoint (which checks the password itself).
+PUBLIC = {"/login/", "/healthz", "/api/v1/auth/token/"}
+
+
+def _expectation(path: str) -> str:
+    if path in PUBLIC:
+        return "public"
+    if path.startswith("/sandbox/"):
+        return "sandbox"
+    if path.startswith("/admin/"):
+        return "admin"
+    if path.startswith("/api/"):
+        return "api"
+    return "page"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "name"), sorted(set(iter_urls())))
+def test_anonymous_visitor_cannot_reach_anything_private(path, name):
+    response = Client().get(path)
+    kind = _expectation(path)
+    if kind == "public":
+        assert response.status_code in (200, 405)
+    elif kind == "sandbox":
+        assert response.status_code in (401, 405), "the sandbox has its own bearer-token auth"
+    elif kind == "admin":
+        assert response.status_code in (302, 200)
+        if response.status_code == 302:
+            assert response["Location"].split("?")[0] in ("/admin/login/", "/login/")
+        else:
+            assert name == "login", f"{path} is open"
+    elif kind == "api":
+        assert response.status_code == 401, f"{path} answered {response.status_code}"
+    else:
+        assert response.status_code == 302, f"{path} answered {response.status_code}"
+        assert response["Location"].startswith("/login/?next=")
+
+
+def test_the_walk_covers_the_main_pages():
+    paths = {path for path, _ in iter_urls()}
+    assert {"/", "/healthz", "/login/", "/api/v1/", "/api/schema/", "/api/docs/", "/admin/"} <= paths
