@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ottportal",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +180,9 @@ OTT_SEND_MAX_ATTEMPTS = env.int("OTT_SEND_MAX_ATTEMPTS", default=5)
 OTT_RETRY_BACKOFF_SECONDS = env.float("OTT_RETRY_BACKOFF_SECONDS", default=2.0)
 OTT_CONNECT_TIMEOUT = env.float("OTT_CONNECT_TIMEOUT", default=5.0)
 OTT_READ_TIMEOUT = env.float("OTT_READ_TIMEOUT", default=30.0)
+# The sandbox: how long its tokens live, and the seconds between a message's status events.
+SANDBOX_TOKEN_TTL = env.int("SANDBOX_TOKEN_TTL", default=1080)
+SANDBOX_EVENT_STEP_SECONDS = env.float("SANDBOX_EVENT_STEP_SECONDS", default=2.0)
 
 # --- Security headers ------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

@@ -1,0 +1,113 @@
+"""What differs between the two OTT networks, in one registry.
+
+The rules, the payload builder and the preview consult `NETWORKS` instead of testing the network
+name. Limits are from the networks' own documentation (see docs/ott-api.md for the sources).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LINE = "line"
+MESSENGER = "messenger"
+
+CONTENT_TYPES = ("text", "image", "audio", "video", "native")
+MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG")
+MESSAGE_TAGS = ("ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "HUMAN_AGENT", "CUSTOMER_FEEDBACK")
+NOTIFICATION_TYPES = ("REGULAR", "SILENT_PUSH", "NO_PUSH")
+
+
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, as LINE counts (a character outside the BMP counts as 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def codepoint_length(text: str) -> int:
+    return len(text)
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str
+    label: str
+    sender_label: str  # what Marketing Cloud calls the sender id on this network
+    max_contents: int
+    text_limit: int
+    text_unit: str  # the unit `measure_text` counts in, as shown to users
+    url_limit: int | None
+    alt_url_required_for: frozenset[str]  # content types that need altUrl
+    duration_required_for: frozenset[str]
+    supports_attachment_reuse: bool  # isReusable / attachmentId
+    needs_custom_keys: bool  # messagingType (and tag for MESSAGE_TAG)
+    recipient_rule: str  # "ott_id" (ottId required) or "either" (ottId or userReference)
+    # Registration (`POST /ott/v1/registration`): attribute names, the required ones and the secrets.
+    id_attribute: str
+    name_attribute: str
+    registration_attributes: tuple[str, ...]
+    required_attributes: tuple[str, ...]
+    secret_attributes: tuple[str, ...]
+
+    def measure_text(self, text: str) -> int:
+        return utf16_length(text) if self.text_unit == "UTF-16 code units" else codepoint_length(text)
+
+
+NETWORKS: dict[str, Network] = {
+    LINE: Network(
+        name=LINE,
+        label="LINE",
+        sender_label="Channel ID",
+        max_contents=5,
+        text_limit=5000,
+        text_unit="UTF-16 code units",
+        url_limit=2000,
+        alt_url_required_for=frozenset({"image", "video"}),
+        duration_required_for=frozenset({"audio"}),
+        supports_attachment_reuse=False,
+        needs_custom_keys=False,
+        recipient_rule="ott_id",
+        id_attribute="channelId",
+        name_attribute="channelName",
+        registration_attributes=(
+            "channelId",
+            "channelName",
+            "channelSecret",
+            "customerConnectSecret",
+            "isTransactional",
+            "isTestChannel",
+            "endpointUrl",
+            "isActive",
+        ),
+        required_attributes=("channelId", "channelName", "channelSecret"),
+        secret_attributes=("channelSecret", "customerConnectSecret"),
+    ),
+    MESSENGER: Network(
+        name=MESSENGER,
+        label="Messenger",
+        sender_label="Page ID",
+        max_contents=1,
+        text_limit=2000,
+        text_unit="characters",
+        url_limit=None,
+        alt_url_required_for=frozenset(),
+        duration_required_for=frozenset(),
+        supports_attachment_reuse=True,
+        needs_custom_keys=True,
+        recipient_rule="either",
+        id_attribute="pageId",
+        name_attribute="pageName",
+        registration_attributes=(
+            "applicationId",
+            "applicationSecret",
+            "pageId",
+            "pageName",
+            "pageAccessToken",
+            "endpointUrl",
+            "callbackVerifyToken",
+            "isActive",
+        ),
+        required_attributes=("applicationId", "applicationSecret", "pageId", "pageName"),
+        secret_attributes=("applicationSecret", "pageAccessToken", "callbackVerifyToken"),
+    ),
+}
+
+NETWORK_CHOICES = [(network.name, network.label) for network in NETWORKS.values()]

@@ -1,0 +1,383 @@
+"""Validation of a `POST /ott/v1/send` body: pure functions, no Django.
+
+Two layers:
+- the contract layer: what Marketing Cloud itself checks, with the documented messages and codes
+  (ott-v1-send.txt "Possible Errors"), plus the rules the doc states without a message;
+- the network layer: what LINE or Messenger refuse after Marketing Cloud has accepted a message.
+
+`check(body)` is the one entry point for forms, serializers, services and the sandbox. It never
+raises on odd input: every problem comes back as a `Problem`, all of them at once, in a stable order
+(the order of the doc's error table, then block order, then the network rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ott import native
+from ott.networks import CONTENT_TYPES, MESSAGE_TAGS, MESSAGING_TYPES, NETWORKS, NOTIFICATION_TYPES, Network
+
+# Error codes. 10006 (envelope) and 10002 ("... must be provided") are documented; the others are ours.
+ENVELOPE = 10006
+MISSING = 10002
+TOO_MANY_CONTENTS = 10004
+INVALID_VALUE = 10007
+NETWORK_LENGTH = 20001
+NETWORK_URL = 20002
+NETWORK_DURATION = 20003
+NETWORK_UNSUPPORTED = 20004
+NETWORK_ENUM = 20005
+NETWORK_NATIVE = 20006
+NETWORK_FORMAT = 20007
+
+ENVELOPE_MESSAGE = "Please fix the following errors"
+KEY_LIMIT = 100  # messageKey / messageGroupKey: "CanBeAGUIDorAny100UnicodeCharString"
+RECIPIENT_LIMIT = 256
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a request would be refused. `field` is a camelCase path; blocks count from 1."""
+
+    field: str
+    message: str
+    code: int
+    layer: str  # "contract" or "network"
+    block: int | None = None
+
+    def as_validation_error(self) -> dict[str, Any]:
+        """The item shape Marketing Cloud uses in `validationErrors`."""
+        return {"message": self.message, "errorcode": self.code, "documentation": ""}
+
+
+# --- Keys are matched case-insensitively; `payload` is accepted for `nativePayload` -----------------
+_CANONICAL = {
+    "top": ("messageKey", "messageGroupKey", "from", "to", "message", "validityPeriod"),
+    "from": ("senderType", "senderId"),
+    "to": ("ottId", "userReference"),
+    "message": ("subject", "contents", "customKeys"),
+    "content": ("type", "text", "url", "altUrl", "duration", "nativePayload", "isReusable", "attachmentId"),
+    "customKeys": ("messagingType", "tag", "notificationType"),
+}
+_LOOKUP = {level: {key.lower(): key for key in keys} for level, keys in _CANONICAL.items()}
+_LOOKUP["content"]["payload"] = "nativePayload"
+
+
+def _canonical_keys(data: Any, level: str) -> Any:
+    if not isinstance(data, Mapping):
+        return data
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = _LOOKUP[level].get(str(key).lower(), key)
+        if name == "nativePayload" and "nativePayload" in out:
+            continue  # an explicit nativePayload wins over the `payload` alias
+        out[name] = value
+    return out
+
+
+def normalize(body: Any) -> Any:
+    """The body with canonical camelCase keys (native payloads are left exactly as they are)."""
+    body = _canonical_keys(body, "top")
+    if not isinstance(body, dict):
+        return body
+    for key, level in (("from", "from"), ("to", "to"), ("message", "message")):
+        body[key] = _canonical_keys(body.get(key), level)
+    message = body.get("message")
+    if isinstance(message, dict):
+        contents = message.get("contents")
+        if isinstance(contents, list):
+            message["contents"] = [_canonical_keys(block, "content") for block in contents]
+        custom = message.get("customKeys")
+        if isinstance(custom, list):
+            message["customKeys"] = [_canonical_keys(item, "customKeys") for item in custom]
+        elif isinstance(custom, Mapping):
+            message["customKeys"] = _canonical_keys(custom, "customKeys")
+    return body
+
+
+def custom_keys(message: Any) -> dict[str, Any]:
+    """customKeys as one mapping: a list of objects is merged in order; a single object is accepted."""
+    if not isinstance(message, dict):
+        return {}
+    raw = message.get("customKeys")
+    items = raw if isinstance(raw, list) else [raw]
+    merged: dict[str, Any] = {}
+    for item in items:
+        if isinstance(item, Mapping):
+            merged.update(_canonical_keys(item, "customKeys"))
+    return merged
+
+
+def _provided(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, (list, dict)):
+        return bool(value)
+    return True
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def network_of(body: Any) -> Network | None:
+    sender = body.get("from") if isinstance(body, dict) else None
+    sender_type = sender.get("senderType") if isinstance(sender, dict) else None
+    return NETWORKS.get(sender_type.strip().lower()) if isinstance(sender_type, str) else None
+
+
+def _blocks(body: dict) -> list[tuple[int, Any]]:
+    message = body.get("message")
+    contents = message.get("contents") if isinstance(message, dict) else None
+    return list(enumerate(contents, start=1)) if isinstance(contents, list) else []
+
+
+def _block_type(block: Any) -> str:
+    value = block.get("type") if isinstance(block, dict) else None
+    return value.strip().lower() if isinstance(value, str) else ""
+
+
+# --- The contract layer ----------------------------------------------------------------------------
+def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
+    def missing(field: str, message: str, block: int | None = None) -> Problem:
+        return Problem(field, message, MISSING, "contract", block)
+
+    def invalid(field: str, message: str, block: int | None = None) -> Problem:
+        return Problem(field, message, INVALID_VALUE, "contract", block)
+
+    if not _provided(body.get("messageKey")):
+        yield missing("messageKey", "Message Key must be provided")
+
+    sender = body.get("from")
+    if not isinstance(sender, dict) or not sender:
+        yield missing("from", "From object must be provided")
+    else:
+        if not _provided(sender.get("senderId")):
+            yield missing("from.senderId", "Sender Id must be provided")
+        if not _provided(sender.get("senderType")):
+            yield missing("from.senderType", "Sender Type must be provided")
+        elif network is None:
+            yield invalid("from.senderType", "Sender Type must be one of: line, messenger")
+
+    recipient = body.get("to")
+    if not isinstance(recipient, dict) or not recipient:
+        yield missing("to", "To object must be provided")
+
+    message = body.get("message")
+    blocks = _blocks(body)
+    if not isinstance(message, dict) or not message:
+        yield missing("message", "Message object must be provided")
+    elif not blocks:
+        contents = message.get("contents")
+        if _provided(contents) and not isinstance(contents, list):
+            yield invalid("message.contents", "Message contents must be a list of content objects")
+        else:
+            yield missing("message.contents", "Message contents must be provided")
+
+    for index, block in blocks:
+        where = f"message.contents[{index}]"
+        if not isinstance(block, dict) or not _provided(block.get("type")):
+            yield missing(f"{where}.type", "Content Type for all message contents must be provided", index)
+        elif _block_type(block) not in CONTENT_TYPES:
+            yield invalid(f"{where}.type", "Content Type must be one of: text, image, audio, video, native", index)
+    for index, block in blocks:
+        if _block_type(block) == "text" and not _provided(block.get("text")):
+            yield missing(
+                f"message.contents[{index}].text",
+                "Text attribute must be provided for Text type Message Content",
+                index,
+            )
+    for index, block in blocks:
+        if _block_type(block) in ("image", "audio", "video") and not _provided(block.get("url")):
+            yield missing(
+                f"message.contents[{index}].url",
+                "Url attribute must be provided for Image, File, Audio and Video type Message Content",
+                index,
+            )
+    if network is not None:
+        for index, block in blocks:
+            kind = _block_type(block)
+            if kind in network.alt_url_required_for and not _provided(block.get("altUrl")):
+                yield missing(
+                    f"message.contents[{index}].altUrl",
+                    f"AltUrl attribute must be provided for Image and Video type Message Content on {network.label}",
+                    index,
+                )
+            if kind in network.duration_required_for and not _provided(block.get("duration")):
+                yield missing(
+                    f"message.contents[{index}].duration",
+                    f"Duration attribute must be provided for Audio type Message Content on {network.label}",
+                    index,
+                )
+    for index, block in blocks:
+        if _block_type(block) == "native" and not _provided(block.get("nativePayload")):
+            yield missing(
+                f"message.contents[{index}].nativePayload",
+                "Native Payload attribute must be provided for Native type Message Content",
+                index,
+            )
+
+    if not _provided(body.get("validityPeriod")):
+        yield missing("validityPeriod", "Validity Period must be provided")
+
+    if network is None:
+        return
+    if len(blocks) > network.max_contents:
+        yield Problem(
+            "message.contents",
+            f"Message object cannot contain more than {network.max_contents} message objects",
+            TOO_MANY_CONTENTS,
+            "contract",
+        )
+    if network.needs_custom_keys and isinstance(message, dict):
+        keys = custom_keys(message)
+        if not _provided(keys.get("messagingType")):
+            yield missing("message.customKeys.messagingType", "MessagingType must be provided as a Custom Key")
+        elif _text(keys["messagingType"]).strip().upper() == "MESSAGE_TAG" and not _provided(keys.get("tag")):
+            yield missing(
+                "message.customKeys.tag",
+                "Tag must be provided as a Custom Key when MessagingType is provided as MESSAGE_TAG",
+            )
+    if isinstance(recipient, dict) and recipient:
+        has_ott_id = _provided(recipient.get("ottId"))
+        if network.recipient_rule == "either" and not has_ott_id and not _provided(recipient.get("userReference")):
+            yield missing("to", "Either OttId or UserReference must be provided in the To object")
+        if network.recipient_rule == "ott_id" and not has_ott_id:
+            yield missing("to.ottId", "OttId must be provided in the To object")
+
+
+# --- The network layer -----------------------------------------------------------------------------
+def recipient_problems(value: Any, field: str) -> list[str]:
+    """Why an ottId or userReference cannot be used (shared with the recipients parser)."""
+    if value is None:
+        return []
+    text = _text(value)
+    problems = []
+    if len(text) > RECIPIENT_LIMIT:
+        problems.append(f"{field} is {len(text):,} characters; at most {RECIPIENT_LIMIT} are allowed.")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        problems.append(f"{field} must not contain control characters.")
+    return problems
+
+
+def _is_whole_positive(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value > 0
+    if isinstance(value, float):
+        return value.is_integer() and value > 0
+    return isinstance(value, str) and value.strip().isdigit() and int(value) > 0
+
+
+def _url_problems(value: Any, field: str, network: Network) -> list[tuple[str, int]]:
+    if not _provided(value):
+        return []
+    if not isinstance(value, str):
+        return [(f"{field} must be a text URL.", NETWORK_URL)]
+    url = value.strip()
+    problems = []
+    if not url.lower().startswith("https://") or len(url) <= len("https://"):
+        problems.append((f"{field} must be an https:// URL.", NETWORK_URL))
+    if network.url_limit and len(url) > network.url_limit:
+        problems.append(
+            (f"{field} is {len(url):,} characters; {network.label} allows at most {network.url_limit:,}.", NETWORK_URL)
+        )
+    return problems
+
+
+def _block_network(index: int, block: dict, network: Network) -> Iterator[Problem]:
+    kind = _block_type(block)
+    label = f"Block {index} ({kind or 'no type'})"
+    where = f"message.contents[{index}]"
+
+    def problem(field: str, text: str, code: int) -> Problem:
+        return Problem(f"{where}.{field}", f"{label}: {text}", code, "network", index)
+
+    text = block.get("text")
+    if _provided(text):
+        if not isinstance(text, str):
+            yield problem("text", "text must be a string.", NETWORK_FORMAT)
+        else:
+            size = network.measure_text(text)
+            if size > network.text_limit:
+                yield problem(
+                    "text",
+                    f"text is {size:,} {network.text_unit}; {network.label} allows at most {network.text_limit:,}.",
+                    NETWORK_LENGTH,
+                )
+    for field in ("url", "altUrl"):
+        for message, code in _url_problems(block.get(field), field, network):
+            yield problem(field, message, code)
+    duration = block.get("duration")
+    if _provided(duration) and not _is_whole_positive(duration):
+        yield problem("duration", "duration must be a positive whole number of milliseconds.", NETWORK_DURATION)
+    for field in ("isReusable", "attachmentId"):
+        if field in block and block[field] not in (None, "", False) and not network.supports_attachment_reuse:
+            yield problem(field, f"{field} is only supported for Messenger.", NETWORK_UNSUPPORTED)
+    if "isReusable" in block and block["isReusable"] is not None and not isinstance(block["isReusable"], bool):
+        yield problem("isReusable", "isReusable must be true or false.", NETWORK_FORMAT)
+    attachment_id = block.get("attachmentId")
+    if attachment_id is not None and (isinstance(attachment_id, bool) or not isinstance(attachment_id, (str, int))):
+        yield problem("attachmentId", "attachmentId must be a string or a number.", NETWORK_FORMAT)
+    if kind == "native" and _provided(block.get("nativePayload")):
+        payload = block["nativePayload"]
+        if not isinstance(payload, dict):
+            yield problem("nativePayload", "nativePayload must be a JSON object.", NETWORK_NATIVE)
+        else:
+            for path, message in native.problems(network.name, payload):
+                yield problem(f"nativePayload.{path}" if path else "nativePayload", message, NETWORK_NATIVE)
+
+
+def _network(body: dict, network: Network) -> Iterator[Problem]:
+    for field in ("messageKey", "messageGroupKey"):
+        value = body.get(field)
+        if _provided(value) and len(_text(value)) > KEY_LIMIT:
+            size = len(_text(value))
+            yield Problem(field, f"{field} is {size:,} characters; at most {KEY_LIMIT}.", NETWORK_LENGTH, "network")
+    validity = body.get("validityPeriod")
+    if _provided(validity) and not _is_whole_positive(validity):
+        yield Problem("validityPeriod", "validityPeriod must be a positive whole number.", NETWORK_FORMAT, "network")
+    recipient = body.get("to")
+    if isinstance(recipient, dict):
+        for field in ("ottId", "userReference"):
+            for message in recipient_problems(recipient.get(field), field):
+                yield Problem(f"to.{field}", message, NETWORK_FORMAT, "network")
+    message = body.get("message")
+    if network.needs_custom_keys and isinstance(message, dict):
+        keys = custom_keys(message)
+        for field, allowed in (
+            ("messagingType", MESSAGING_TYPES),
+            ("tag", MESSAGE_TAGS),
+            ("notificationType", NOTIFICATION_TYPES),
+        ):
+            value = keys.get(field)
+            if _provided(value) and value not in allowed:
+                yield Problem(
+                    f"message.customKeys.{field}",
+                    f"{field} must be one of {', '.join(allowed)}.",
+                    NETWORK_ENUM,
+                    "network",
+                )
+    for index, block in _blocks(body):
+        if isinstance(block, dict):
+            yield from _block_network(index, block, network)
+
+
+def check(body: Any, *, network_rules: bool = True) -> list[Problem]:
+    """Every reason this send body would be refused, in a stable order; [] when it is fine.
+
+    `network_rules=False` runs only the contract layer (what Marketing Cloud answers 400 to).
+    """
+    if not isinstance(body, Mapping):
+        return [Problem("", "The request body must be a JSON object", INVALID_VALUE, "contract")]
+    body = normalize(body)
+    network = network_of(body)
+    problems = list(_contract(body, network))
+    if network_rules and network is not None:
+        problems.extend(_network(body, network))
+    return problems
