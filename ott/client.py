@@ -312,7 +312,7 @@ class OttClient:
         secrets = tuple(str(value) for key, value in attributes.items() if value and is_secret_key(key))
         outcome = _classify(response, latency, secrets=secrets)
         if isinstance(outcome, Accepted):
-            return Accepted(outcome.http_status, redact(outcome.body), latency)
+            return Accepted(outcome.http_status, redact(outcome.body, secrets), latency)
         return outcome
 
     def list_registrations(self, platform: str, *, page_size: int = 50) -> list[dict]:
@@ -387,7 +387,7 @@ def _classify(response: requests.Response, latency: int, *, secrets: tuple[str, 
             http_status=status,
             errorcode=errorcode if isinstance(errorcode, int) else None,
             message=redact_text(str(message), secrets),
-            validation_errors=redact(errors) if isinstance(errors, list) else [],
+            validation_errors=redact(errors, secrets) if isinstance(errors, list) else [],
             raw_text=raw,
             latency_ms=latency,
         )

@@ -32,7 +32,7 @@ def _count(path: str, items: Any, low: int, high: int, label: str) -> Found:
     if not isinstance(items, list):
         yield path, f"{label} must be a list of {low} to {high}."
     elif not low <= len(items) <= high:
-        exact = f"exactly {low}" if low == high else f"{low} to {high}"
+        exact = f"exactly {low}" if low == high else f"at most {high}" if low == 0 else f"{low} to {high}"
         yield path, f"{label}: {len(items)} given, {exact} allowed."
 
 

@@ -31,14 +31,14 @@ def is_secret_key(key: str) -> bool:
     return key.replace("_", "").replace("-", "").lower() in SECRET_KEYS
 
 
-def redact(data: Any) -> Any:
-    """A copy of `data` with the values of secret keys replaced, at any depth."""
+def redact(data: Any, secrets: tuple[str, ...] = ()) -> Any:
+    """A copy of `data` with the values of secret keys, bearer tokens and `secrets` blanked, at any depth."""
     if isinstance(data, dict):
-        return {key: REDACTED if is_secret_key(str(key)) else redact(value) for key, value in data.items()}
+        return {key: REDACTED if is_secret_key(str(key)) else redact(value, secrets) for key, value in data.items()}
     if isinstance(data, list):
-        return [redact(item) for item in data]
+        return [redact(item, secrets) for item in data]
     if isinstance(data, str):
-        return redact_text(data)
+        return redact_text(data, secrets)
     return data
 
 
