@@ -6,6 +6,8 @@ from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
+from senders.api import SenderViewSet
+
 
 class TokenView(ObtainAuthToken):
     """Exchange a username and password for the API token (`Authorization: Token <key>`)."""
@@ -21,6 +23,7 @@ class TokenView(ObtainAuthToken):
 
 
 router = DefaultRouter()
+router.register("senders", SenderViewSet, basename="sender")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

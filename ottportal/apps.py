@@ -15,5 +15,6 @@ class OttPortalConfig(AppConfig):
     verbose_name = "OTT Portal"
 
     def ready(self):
-        # Models added by later migrations get their permissions after every migrate.
+        # After every migrate (and every test-database flush) the role groups exist with their
+        # permissions. Django sends post_migrate only to apps with a models module (ottportal/models.py).
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="ottportal_sync_roles")

@@ -24,9 +24,7 @@ def _required_in_production(name: str, dev_default):
         return env.list(name) if isinstance(dev_default, list) else env.str(name)
     if DEBUG:
         return dev_default
-    raise ImproperlyConfigured(
-        f"{name} must be set in the environment (or .env) when DEBUG is off."
-    )
+    raise ImproperlyConfigured(f"{name} must be set in the environment (or .env) when DEBUG is off.")
 
 
 SECRET_KEY = _required_in_production("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
@@ -49,8 +47,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
-    "ottportal",
+    "senders",
     "sandbox",
+    # Last: its post_migrate handler gives the role groups their permissions once every app has its own.
+    "ottportal",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from ott.networks import NETWORKS
+
 
 class SandboxToken(models.Model):
     token = models.CharField(max_length=64, unique=True)
@@ -27,6 +29,24 @@ class SandboxRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} {self.sender_id} ({self.name})"
+
+    @classmethod
+    def register(cls, platform: str, attributes: dict) -> SandboxRegistration:
+        """Store a registration as Marketing Cloud would: overwrite by id, keep no secret."""
+        network = NETWORKS[platform]
+        public = {
+            key: value
+            for key, value in attributes.items()
+            if key in network.registration_attributes and key not in network.secret_attributes
+        }
+        is_active = str(attributes.get("isActive", 1)).strip().lower() not in ("0", "false", "no", "")
+        public["isActive"] = 1 if is_active else 0
+        registration, _ = cls.objects.update_or_create(
+            platform=platform,
+            sender_id=str(attributes[network.id_attribute]).strip(),
+            defaults={"name": str(attributes[network.name_attribute]), "attributes": public, "is_active": is_active},
+        )
+        return registration
 
 
 class SandboxAttempt(models.Model):

@@ -24,7 +24,6 @@ from django.views.decorators.csrf import csrf_exempt
 
 from ott import rules
 from ott.networks import NETWORKS
-from ott.redaction import redact
 from sandbox.http import endpoint, error
 from sandbox.models import SandboxAttempt, SandboxMessage, SandboxRegistration, SandboxToken
 
@@ -175,10 +174,6 @@ def send_status(request, message_id: str):
     return JsonResponse({"requestBody": message.request_body, "status": _events(message)})
 
 
-def _flag(value) -> bool:
-    return str(value).strip().lower() not in ("0", "false", "no", "")
-
-
 @endpoint("POST")
 def registration(request):
     body = request.json
@@ -200,16 +195,8 @@ def registration(request):
     ]
     if missing:
         return _envelope(missing)
-    public = {k: v for k, v in attributes.items() if k in network.registration_attributes}
-    public = {k: v for k, v in public.items() if k not in network.secret_attributes}
-    is_active = _flag(attributes.get("isActive", 1))
-    public["isActive"] = 1 if is_active else 0
-    SandboxRegistration.objects.update_or_create(
-        platform=platform,
-        sender_id=str(attributes[network.id_attribute]).strip(),
-        defaults={"name": str(attributes[network.name_attribute]), "attributes": public, "is_active": is_active},
-    )
-    return JsonResponse({"ottPlatformName": platform, "ottPlatformAttributes": redact(public)}, status=201)
+    saved = SandboxRegistration.register(platform, attributes)
+    return JsonResponse({"ottPlatformName": platform, "ottPlatformAttributes": saved.attributes}, status=201)
 
 
 def _positive_int(value: str | None, default: int, name: str, limit: int) -> int:

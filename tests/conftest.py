@@ -55,3 +55,16 @@ def client_for(user: User | None) -> Client:
     if user is not None:
         client.force_login(user)
     return client
+
+
+@pytest.fixture
+def live_sandbox(live_server, settings):
+    """Point the portal's OTT client at this test server's own sandbox (real HTTP, no mocks)."""
+    from ott.client import TOKENS
+
+    base = f"{live_server.url}/sandbox"
+    settings.OTT_AUTH_URL = settings.OTT_REST_URL = base
+    settings.OTT_CLIENT_ID, settings.OTT_CLIENT_SECRET = "sandbox-client", "sandbox-secret"
+    TOKENS.clear()
+    yield base
+    TOKENS.clear()

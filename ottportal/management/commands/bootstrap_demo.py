@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from ott.networks import LINE, MESSENGER, NETWORKS
 from ottportal.roles import ADMINS, AUDITORS, MARKETERS
+from sandbox.models import SandboxRegistration
+from senders.models import Sender
 
 DEMO_USERS = (("admin", ADMINS), ("marketer", MARKETERS), ("auditor", AUDITORS))
+# One demo sender per network: (network, Marketing Cloud registration attributes without secrets).
+DEMO_SENDERS = (
+    (LINE, {"channelId": "2000000001", "channelName": "Demo LINE channel", "isActive": 1}),
+    (
+        MESSENGER,
+        {"applicationId": "demo-app", "pageId": "1000000001", "pageName": "Demo Messenger page", "isActive": 1},
+    ),
+)
 
 
 class Command(BaseCommand):
-    help = "Create or reset the demo users admin, marketer and auditor in their roles. Safe to run again."
+    help = (
+        "Create or reset the demo users admin, marketer and auditor in their roles, and one active demo "
+        "sender per network registered in the sandbox. Safe to run again."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--password", help="Password for all three users (generated and printed if omitted).")
@@ -33,4 +49,26 @@ class Command(BaseCommand):
             user.save()
             user.groups.set([Group.objects.get(name=role)])
             self.stdout.write(f"{'created' if created else 'reset'}: {username} ({role})")
+        self._demo_senders(admin=User.objects.get(username="admin"))
         self.stdout.write(self.style.SUCCESS(f"Demo logins: admin / marketer / auditor, password: {password}"))
+
+    def _demo_senders(self, admin) -> None:
+        if not settings.OTT_SANDBOX:
+            self.stdout.write("OTT_SANDBOX is off: no demo senders (register real ones as admin).")
+            return
+        for network, attributes in DEMO_SENDERS:
+            info = NETWORKS[network]
+            SandboxRegistration.register(network, attributes)
+            values = {
+                "name": attributes[info.name_attribute],
+                "is_active": True,
+                "attributes": attributes,
+                "last_synced_at": timezone.now(),
+            }
+            sender, created = Sender.objects.update_or_create(
+                network=network,
+                sender_id=attributes[info.id_attribute],
+                defaults=values,
+                create_defaults={**values, "registered_by": admin},
+            )
+            self.stdout.write(f"{'created' if created else 'reset'}: demo sender {sender}, registered in the sandbox")

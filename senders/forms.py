@@ -1,0 +1,173 @@
+"""Registration forms, one per network, with the rules every sender must follow.
+
+The API serializer validates through these same forms, so the browser and the API give the same
+messages. Secrets are password inputs that are never rendered back.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import RegexValidator, URLValidator
+
+from ott.networks import LINE, MESSENGER, NETWORKS
+
+sender_id_validator = RegexValidator(r"^[0-9]{1,32}$", "Use digits only, 1 to 32 of them.")
+https_validator = URLValidator(schemes=["https"], message="Enter an https:// URL.")
+
+
+def _secret(label: str, required: bool, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=500,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=help_text or "Sent to Marketing Cloud once; the portal never stores or shows it.",
+    )
+
+
+class RegistrationForm(forms.Form):
+    """Fields shared by both networks; subclasses add theirs and name the network."""
+
+    network: str = ""
+    # form field -> Marketing Cloud registration attribute
+    attribute_names: dict[str, str] = {}
+
+    endpoint_url = forms.CharField(
+        label="Endpoint URL",
+        required=False,
+        max_length=500,
+        validators=[https_validator],
+        help_text="Optional: where Marketing Cloud forwards inbound messages (https).",
+    )
+    is_active = forms.BooleanField(label="Active", required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        info = NETWORKS[self.network]
+        self.fields["sender_id"].label = info.sender_label
+        self.fields["name"].label = f"{info.label} {'page' if self.network == MESSENGER else 'channel'} name"
+
+    def clean(self):
+        cleaned = super().clean()
+        foreign = sorted(set(self.data) & _fields_only_in(other_network(self.network)))
+        for name in foreign:
+            self.add_error(
+                None,
+                f"{name} is a {NETWORKS[other_network(self.network)].label} field, "
+                f"not a {NETWORKS[self.network].label} one.",
+            )
+        return cleaned
+
+    @classmethod
+    def initial_for(cls, sender) -> dict:
+        """Initial values for re-registering a sender: what is stored, never a secret."""
+        field_of = {attribute: field for field, attribute in cls.attribute_names.items()}
+        initial = {field_of[k]: v for k, v in sender.attributes.items() if k in field_of}
+        initial.update(sender_id=sender.sender_id, name=sender.name, is_active=sender.is_active)
+        return initial
+
+    def attributes(self) -> dict:
+        """The Marketing Cloud registration attributes, secrets included (to be sent, never stored)."""
+        out = {}
+        for field, attribute in self.attribute_names.items():
+            value = self.cleaned_data.get(field)
+            if isinstance(value, bool):
+                out[attribute] = 1 if value else 0
+            elif value not in (None, ""):
+                out[attribute] = value
+        return out
+
+
+def _sender_id_field() -> forms.CharField:
+    return forms.CharField(max_length=32, validators=[sender_id_validator])
+
+
+def _name_field() -> forms.CharField:
+    return forms.CharField(min_length=1, max_length=100)
+
+
+class MessengerRegistrationForm(RegistrationForm):
+    network = MESSENGER
+    attribute_names = {
+        "application_id": "applicationId",
+        "application_secret": "applicationSecret",
+        "sender_id": "pageId",
+        "name": "pageName",
+        "page_access_token": "pageAccessToken",
+        "callback_verify_token": "callbackVerifyToken",
+        "endpoint_url": "endpointUrl",
+        "is_active": "isActive",
+    }
+    field_order = [
+        "application_id",
+        "application_secret",
+        "sender_id",
+        "name",
+        "page_access_token",
+        "callback_verify_token",
+        "endpoint_url",
+        "is_active",
+    ]
+
+    application_id = forms.CharField(label="Facebook app ID", max_length=100)
+    application_secret = _secret("Facebook app secret", required=True)
+    sender_id = _sender_id_field()
+    name = _name_field()
+    page_access_token = _secret("Page access token", required=False)
+    callback_verify_token = _secret("Callback verify token", required=False)
+
+
+class LineRegistrationForm(RegistrationForm):
+    network = LINE
+    attribute_names = {
+        "sender_id": "channelId",
+        "name": "channelName",
+        "channel_secret": "channelSecret",
+        "customer_connect_secret": "customerConnectSecret",
+        "is_transactional": "isTransactional",
+        "is_test_channel": "isTestChannel",
+        "endpoint_url": "endpointUrl",
+        "is_active": "isActive",
+    }
+    field_order = [
+        "sender_id",
+        "name",
+        "channel_secret",
+        "customer_connect_secret",
+        "is_transactional",
+        "is_test_channel",
+        "endpoint_url",
+        "is_active",
+    ]
+
+    sender_id = _sender_id_field()
+    name = _name_field()
+    channel_secret = _secret("Channel secret", required=True)
+    customer_connect_secret = _secret("Customer connect secret", required=False)
+    is_transactional = forms.BooleanField(label="Transactional channel", required=False)
+    is_test_channel = forms.BooleanField(label="Test channel", required=False)
+
+
+REGISTRATION_FORMS: dict[str, type[RegistrationForm]] = {
+    MESSENGER: MessengerRegistrationForm,
+    LINE: LineRegistrationForm,
+}
+
+
+def other_network(network: str) -> str:
+    return LINE if network == MESSENGER else MESSENGER
+
+
+def _fields_only_in(network: str) -> set[str]:
+    mine = set(REGISTRATION_FORMS[network].base_fields)
+    return mine - set(REGISTRATION_FORMS[other_network(network)].base_fields)
+
+
+class SenderEditForm(forms.Form):
+    """Rename, deactivate or reactivate: a change in the portal only (no secrets needed)."""
+
+    name = _name_field()
+    is_active = forms.BooleanField(
+        label="Active", required=False, help_text="An inactive sender cannot be chosen for a draft or start a new send."
+    )

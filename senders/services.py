@@ -1,0 +1,199 @@
+"""Writes to senders: register with Marketing Cloud, import, rename/activate, delete."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ott.client import Accepted, OttClient, OttError, Rejected
+from ott.networks import NETWORKS
+from ott.redaction import is_secret_key
+from senders.forms import sender_id_validator
+from senders.models import Sender, SenderChange
+
+logger = logging.getLogger(__name__)
+
+
+class SenderError(Exception):
+    """A sender change that cannot be made; the message is safe to show (it never holds a secret)."""
+
+
+def describe_refusal(outcome) -> str:
+    if isinstance(outcome, Rejected):
+        details = [str(item.get("message")) for item in outcome.validation_errors if isinstance(item, dict)]
+        return "Marketing Cloud refused it: " + "; ".join([outcome.message, *details])
+    return f"Marketing Cloud could not be reached or did not accept it: {outcome.reason}"
+
+
+_SECRET_ATTRIBUTES = {name for network in NETWORKS.values() for name in network.secret_attributes}
+
+
+def _public(attributes: dict) -> dict:
+    """The attributes that may be stored: never a secret."""
+    return {k: v for k, v in attributes.items() if not is_secret_key(k) and k not in _SECRET_ATTRIBUTES}
+
+
+def _log(sender: Sender, user, action: str, changes: dict | None = None) -> None:
+    SenderChange.objects.create(
+        sender=sender, sender_label=str(sender), user=user, action=action, changes=changes or {}
+    )
+
+
+def sender_register(*, network: str, attributes: dict, user, existing: Sender | None = None) -> Sender:
+    """Register (or, with `existing`, re-register) a sender with Marketing Cloud, then save it.
+
+    `attributes` are Marketing Cloud's registration attributes, secrets included; only the
+    non-secret ones are stored. If Marketing Cloud refuses, nothing is saved.
+    """
+    info = NETWORKS[network]
+    sender_id = str(attributes[info.id_attribute])
+    duplicate = Sender.objects.filter(network=network, sender_id=sender_id)
+    if existing is not None:
+        duplicate = duplicate.exclude(pk=existing.pk)
+        if existing.sender_id != sender_id or existing.network != network:
+            raise SenderError(f"Re-registration keeps the {info.sender_label}; register a new sender instead.")
+    if duplicate.exists():
+        raise SenderError(f"A {info.label} sender with {info.sender_label} {sender_id} already exists.")
+
+    outcome = OttClient.from_settings().register(network, attributes)
+    if not isinstance(outcome, Accepted):
+        logger.warning("registration of %s %s refused: %s", network, sender_id, describe_refusal(outcome))
+        raise SenderError(describe_refusal(outcome))
+
+    values = {
+        "name": str(attributes[info.name_attribute]),
+        "is_active": bool(attributes.get("isActive", 1)),
+        "attributes": _public(attributes),
+        "last_synced_at": timezone.now(),
+    }
+    try:
+        with transaction.atomic():
+            if existing is None:
+                sender = Sender.objects.create(network=network, sender_id=sender_id, registered_by=user, **values)
+                _log(sender, user, SenderChange.Action.REGISTERED, {k: [None, v] for k, v in _shown(sender).items()})
+            else:
+                before = _shown(existing)
+                for field, value in values.items():
+                    setattr(existing, field, value)
+                existing.save()
+                sender = existing
+                _log(sender, user, SenderChange.Action.REREGISTERED, _diff(before, _shown(sender)))
+    except IntegrityError as exc:
+        raise SenderError(f"A {info.label} sender with {info.sender_label} {sender_id} already exists.") from exc
+    return sender
+
+
+def _shown(sender: Sender) -> dict:
+    return {"name": sender.name, "is_active": sender.is_active, **sender.attributes}
+
+
+def _diff(before: dict, after: dict) -> dict:
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def sender_update(*, sender: Sender, user, name: str | None = None, is_active: bool | None = None) -> Sender:
+    """Rename, deactivate or reactivate in the portal (Marketing Cloud keeps its registration)."""
+    before = _shown(sender)
+    if name is not None:
+        sender.name = name
+    if is_active is not None:
+        sender.is_active = is_active
+    changes = _diff(before, _shown(sender))
+    if changes:
+        with transaction.atomic():
+            sender.save(update_fields=["name", "is_active", "updated_at"])
+            _log(sender, user, SenderChange.Action.UPDATED, changes)
+    return sender
+
+
+def sender_has_history(sender: Sender) -> bool:
+    """Whether anything besides the change log refers to the sender (drafts, sends...)."""
+    for relation in sender._meta.related_objects:
+        if relation.related_model is SenderChange:
+            continue
+        if relation.related_model._default_manager.filter(**{relation.field.name: sender}).exists():
+            return True
+    return False
+
+
+def sender_delete(*, sender: Sender, user) -> None:
+    if sender_has_history(sender):
+        raise SenderError("This sender has drafts or sends; it can only be deactivated, not deleted.")
+    with transaction.atomic():
+        _log(sender, user, SenderChange.Action.DELETED)
+        sender.delete()
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+
+    def __str__(self) -> str:
+        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        return text + (f", {self.skipped} skipped (invalid id or name)" if self.skipped else "")
+
+
+def sender_import(*, user) -> ImportResult:
+    """Create or update the portal's senders from every registration Marketing Cloud has."""
+    client = OttClient.from_settings()
+    result = ImportResult()
+    for network, info in NETWORKS.items():
+        try:
+            items = client.list_registrations(network)
+        except OttError as exc:
+            raise SenderError(f"Importing {info.label} senders failed. {describe_refusal(exc.outcome)}") from exc
+        for item in items:
+            attributes = item.get("ottPlatformAttributes")
+            if not isinstance(attributes, dict):
+                result.skipped += 1
+                continue
+            sender_id = str(attributes.get(info.id_attribute) or "")
+            name = str(attributes.get(info.name_attribute) or "")[:100]
+            try:
+                sender_id_validator(sender_id)
+            except ValidationError:
+                sender_id = ""
+            if not sender_id or not name:
+                result.skipped += 1
+                continue
+            _import_one(network, sender_id, name, attributes, user, result)
+    return result
+
+
+def _import_one(network: str, sender_id: str, name: str, attributes: dict, user, result: ImportResult) -> None:
+    values = {
+        "name": name,
+        "is_active": str(attributes.get("isActive", 1)).strip().lower() not in ("0", "false", ""),
+        "attributes": _public(attributes),
+    }
+    with transaction.atomic():
+        sender = Sender.objects.select_for_update().filter(network=network, sender_id=sender_id).first()
+        if sender is None:
+            sender = Sender.objects.create(
+                network=network, sender_id=sender_id, registered_by=user, last_synced_at=timezone.now(), **values
+            )
+            _log(sender, user, SenderChange.Action.IMPORTED, {k: [None, v] for k, v in _shown(sender).items()})
+            result.created += 1
+            return
+        before = _shown(sender)
+        for field, value in values.items():
+            setattr(sender, field, value)
+        sender.last_synced_at = timezone.now()
+        changes = _diff(before, _shown(sender))
+        sender.save()
+        if changes:
+            _log(sender, user, SenderChange.Action.IMPORTED, changes)
+            result.updated += 1
+        else:
+            result.unchanged += 1

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from ott.networks import NETWORKS
+from ottportal.roles import capability_required
+from senders.forms import REGISTRATION_FORMS, SenderEditForm
+from senders.models import Sender
+from senders.services import (
+    SenderError,
+    sender_delete,
+    sender_has_history,
+    sender_import,
+    sender_register,
+    sender_update,
+)
+
+
+@capability_required("view_senders")
+def sender_list(request):
+    senders = Sender.objects.select_related("registered_by")
+    return render(request, "senders/list.html", {"senders": senders, "networks": NETWORKS.values()})
+
+
+def _detail(request, sender: Sender, edit_form: SenderEditForm, status: int = 200):
+    context = {
+        "sender": sender,
+        "changes": sender.changes.select_related("user")[:100],
+        "edit_form": edit_form,
+        "can_delete": not sender_has_history(sender),
+    }
+    return render(request, "senders/detail.html", context, status=status)
+
+
+@capability_required("view_senders")
+def sender_detail(request, pk: int):
+    sender = get_object_or_404(Sender.objects.select_related("registered_by"), pk=pk)
+    return _detail(request, sender, SenderEditForm(initial={"name": sender.name, "is_active": sender.is_active}))
+
+
+def _registration(request, network: str, existing: Sender | None):
+    if network not in REGISTRATION_FORMS:
+        raise Http404("Unknown network")
+    form_class = REGISTRATION_FORMS[network]
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            try:
+                sender = sender_register(
+                    network=network, attributes=form.attributes(), user=request.user, existing=existing
+                )
+            except SenderError as exc:
+                form.add_error(None, str(exc))
+            else:
+                verb = "re-registered" if existing else "registered"
+                messages.success(request, f"{sender} was {verb} with Marketing Cloud.")
+                return redirect("senders:detail", pk=sender.pk)
+    else:
+        form = form_class(initial=form_class.initial_for(existing) if existing else {"is_active": True})
+    return render(
+        request,
+        "senders/register.html",
+        {"form": form, "network": NETWORKS[network], "existing": existing},
+    )
+
+
+@capability_required("manage_senders")
+def register(request, network: str):
+    return _registration(request, network, None)
+
+
+@capability_required("manage_senders")
+def reregister(request, pk: int):
+    sender = get_object_or_404(Sender, pk=pk)
+    return _registration(request, sender.network, sender)
+
+
+@require_POST
+@capability_required("manage_senders")
+def edit(request, pk: int):
+    sender = get_object_or_404(Sender, pk=pk)
+    form = SenderEditForm(request.POST)
+    if form.is_valid():
+        sender_update(sender=sender, user=request.user, **form.cleaned_data)
+        messages.success(request, f"{sender} was saved.")
+        return redirect("senders:detail", pk=sender.pk)
+    return _detail(request, sender, form, status=400)
+
+
+@require_POST
+@capability_required("manage_senders")
+def delete(request, pk: int):
+    sender = get_object_or_404(Sender, pk=pk)
+    try:
+        sender_delete(sender=sender, user=request.user)
+    except SenderError as exc:
+        messages.error(request, str(exc))
+        return redirect("senders:detail", pk=pk)
+    messages.success(request, f"{sender} was deleted.")
+    return redirect("senders:list")
+
+
+@require_POST
+@capability_required("manage_senders")
+def import_senders(request):
+    try:
+        result = sender_import(user=request.user)
+    except SenderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Imported from Marketing Cloud: {result}.")
+    return redirect("senders:list")
