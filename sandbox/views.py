@@ -109,6 +109,16 @@ def send(request):
     recipient = body.get("to") if isinstance(body.get("to"), dict) else {}
     ott_id = str(recipient.get("ottId") or "")
     message_key = str(body.get("messageKey") or "")
+    if len(message_key) > rules.KEY_LIMIT:
+        return _envelope(
+            [
+                {
+                    "message": f"Message Key must be at most {rules.KEY_LIMIT} characters",
+                    "errorcode": rules.INVALID_VALUE,
+                    "documentation": "",
+                }
+            ]
+        )
     if fault := _fault(ott_id, message_key):
         return fault
 
@@ -193,8 +203,13 @@ def registration(request):
         for name in network.required_attributes
         if not str(attributes.get(name) or "").strip()
     ]
-    if missing:
-        return _envelope(missing)
+    too_long = [
+        {"message": f"{name} must be at most {limit} characters", "errorcode": rules.INVALID_VALUE, "documentation": ""}
+        for name, limit in ((network.id_attribute, 64), (network.name_attribute, 200))
+        if len(str(attributes.get(name))) > limit
+    ]
+    if missing or too_long:
+        return _envelope(missing + too_long)
     saved = SandboxRegistration.register(platform, attributes)
     return JsonResponse({"ottPlatformName": platform, "ottPlatformAttributes": saved.attributes}, status=201)
 

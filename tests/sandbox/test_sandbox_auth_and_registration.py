@@ -140,3 +140,13 @@ def test_the_sandbox_is_not_served_when_turned_off():
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode != 0 and "Resolver404" in result.stderr
+
+
+def test_registration_refuses_ids_and_names_too_long_to_store(sandbox):
+    attributes = {"channelId": "1" * 65, "channelName": "n" * 201, "channelSecret": "s"}
+    answer = sandbox.post("/ott/v1/registration", {"ottPlatformName": "line", "ottPlatformAttributes": attributes})
+    assert answer.status_code == 400
+    assert [e["message"] for e in answer.json()["validationErrors"]] == [
+        "channelId must be at most 64 characters",
+        "channelName must be at most 200 characters",
+    ]

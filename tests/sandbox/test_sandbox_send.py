@@ -191,3 +191,13 @@ def test_sandbox_reset_forgets_everything(sandbox, registered):
     assert not SandboxMessage.objects.exists()
     assert not SandboxRegistration.objects.exists()
     assert not SandboxToken.objects.exists()
+
+
+def test_a_message_key_over_100_characters_is_refused_cleanly(sandbox, registered):
+    body = _to(valid_body("line"), "sandbox-flaky-1")
+    body["messageKey"] = "k" * 101
+    answer = sandbox.post("/ott/v1/send", body)
+    assert answer.status_code == 400
+    assert answer.json()["validationErrors"][0]["message"] == "Message Key must be at most 100 characters"
+    body["messageKey"] = "k" * 100
+    assert sandbox.post("/ott/v1/send", body).status_code == 503  # accepted for processing: the flaky fault

@@ -194,3 +194,13 @@ def test_bootstrap_demo_registers_one_active_demo_sender_per_network_in_the_sand
     assert sorted(Sender.objects.filter(is_active=True).values_list("network", flat=True)) == ["line", "messenger"]
     for sender in Sender.objects.all():
         assert SandboxRegistration.objects.get(platform=sender.network, sender_id=sender.sender_id).is_active
+
+
+def test_the_admin_site_shows_senders_read_only(admin, sender):
+    admin.is_staff = True
+    admin.save()
+    client = client_for(admin)
+    assert client.get("/admin/senders/sender/").status_code == 200
+    page = client.get(f"/admin/senders/sender/{sender.pk}/change/").content.decode()
+    assert "Tokyo store" in page and 'name="_save"' not in page
+    assert client.get(f"/admin/senders/sender/{sender.pk}/delete/").status_code == 403
