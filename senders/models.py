@@ -36,6 +36,13 @@ class Sender(models.Model):
     def network_info(self):
         return NETWORKS[self.network]
 
+    @property
+    def other_attributes(self) -> dict:
+        """Stored registration attributes besides the id, name and active flag shown on their own."""
+        info = self.network_info
+        shown = {info.id_attribute, info.name_attribute, "isActive"}
+        return {key: value for key, value in self.attributes.items() if key not in shown}
+
 
 class SenderChange(models.Model):
     """The change log of a sender: who changed what, when. Never holds a secret."""

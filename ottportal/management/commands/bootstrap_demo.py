@@ -14,7 +14,7 @@ from django.utils import timezone
 from ott.networks import LINE, MESSENGER, NETWORKS
 from ottportal.roles import ADMINS, AUDITORS, MARKETERS
 from sandbox.models import SandboxRegistration
-from senders.models import Sender
+from senders.models import Sender, SenderChange
 
 DEMO_USERS = (("admin", ADMINS), ("marketer", MARKETERS), ("auditor", AUDITORS))
 # One demo sender per network: (network, Marketing Cloud registration attributes without secrets).
@@ -71,4 +71,12 @@ class Command(BaseCommand):
                 defaults=values,
                 create_defaults={**values, "registered_by": admin},
             )
+            if created:
+                SenderChange.objects.create(
+                    sender=sender,
+                    sender_label=str(sender),
+                    user=admin,
+                    action=SenderChange.Action.REGISTERED,
+                    changes={"demo": [None, True]},
+                )
             self.stdout.write(f"{'created' if created else 'reset'}: demo sender {sender}, registered in the sandbox")
