@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "senders",
+    "messages.apps.OttMessagesConfig",
     "sandbox",
     # Last: its post_migrate handler gives the role groups their permissions once every app has its own.
     "ottportal",

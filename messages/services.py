@@ -1,0 +1,104 @@
+"""Writes to drafts. Every save runs `ott.rules` on the body the draft would send, so a draft that
+Marketing Cloud or the network would refuse is never stored."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+
+from messages.models import ContentBlock, Draft
+from ott import rules
+from ott.payloads import Block, Message, build_send_body
+from senders.models import Sender
+
+SAMPLE_MESSAGE_KEY = "00000000-0000-4000-8000-000000000000"
+SAMPLE_OTT_ID = "sample-recipient"
+DRAFT_FIELDS = ("subject", "message_group_key", "messaging_type", "tag", "notification_type")
+BLOCK_FIELDS = ("type", "text", "url", "alt_url", "duration", "native_payload", "is_reusable", "attachment_id")
+
+# Where a rule's camelCase path lands among the draft's fields.
+_FIELD_NAMES = {
+    "from.senderId": "sender",
+    "from.senderType": "sender",
+    "messageGroupKey": "message_group_key",
+    "message.subject": "subject",
+    "message.contents": "contents",
+    "message.customKeys.messagingType": "messaging_type",
+    "message.customKeys.tag": "tag",
+    "message.customKeys.notificationType": "notification_type",
+}
+_BLOCK_PATH = re.compile(r"^message\.contents\[(\d+)\]\.(\w+)")
+
+
+class DraftInvalid(Exception):
+    """The draft breaks a rule; `errors` maps each field (blocks as `contents[N].field`) to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        self.errors = errors
+        super().__init__("; ".join(m for messages in errors.values() for m in messages))
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def field_name(path: str) -> str:
+    """The draft field a rule's path points at: `message.contents[2].altUrl` -> `contents[2].alt_url`."""
+    if match := _BLOCK_PATH.match(path):
+        return f"contents[{match.group(1)}].{_snake(match.group(2))}"
+    return _FIELD_NAMES.get(path, "non_field_errors")
+
+
+def draft_message(*, sender: Sender, blocks: list[dict], **fields) -> Message:
+    return Message(
+        network=sender.network,
+        sender_id=sender.sender_id,
+        blocks=tuple(Block(**{k: block[k] for k in BLOCK_FIELDS if k in block}) for block in blocks),
+        **{k: fields.get(k) or "" for k in DRAFT_FIELDS},
+    )
+
+
+def draft_problems(*, sender: Sender, blocks: list[dict], **fields) -> dict[str, list[str]]:
+    """Every reason this draft could not be sent, by field; {} when it is fine."""
+    errors: dict[str, list[str]] = {}
+    if not sender.is_active:
+        errors["sender"] = [f"{sender.name} is inactive: choose an active sender."]
+    body = build_send_body(
+        draft_message(sender=sender, blocks=blocks, **fields), message_key=SAMPLE_MESSAGE_KEY, ott_id=SAMPLE_OTT_ID
+    )
+    for problem in rules.check(body):
+        errors.setdefault(field_name(problem.field), []).append(problem.message)
+    return errors
+
+
+def _save_blocks(draft: Draft, blocks: list[dict]) -> None:
+    draft.blocks.all().delete()
+    ContentBlock.objects.bulk_create(
+        ContentBlock(draft=draft, position=index, **{k: block[k] for k in BLOCK_FIELDS if k in block})
+        for index, block in enumerate(blocks, start=1)
+    )
+
+
+def draft_create(*, owner, name: str, sender: Sender, blocks: list[dict], **fields) -> Draft:
+    if errors := draft_problems(sender=sender, blocks=blocks, **fields):
+        raise DraftInvalid(errors)
+    with transaction.atomic():
+        draft = Draft.objects.create(
+            owner=owner, name=name, sender=sender, **{k: fields.get(k) or "" for k in DRAFT_FIELDS}
+        )
+        _save_blocks(draft, blocks)
+    return draft
+
+
+def draft_update(*, draft: Draft, name: str, sender: Sender, blocks: list[dict], **fields) -> Draft:
+    """Replace a draft's fields and blocks; on any problem nothing changes."""
+    if errors := draft_problems(sender=sender, blocks=blocks, **fields):
+        raise DraftInvalid(errors)
+    with transaction.atomic():
+        draft.name, draft.sender = name, sender
+        for key in DRAFT_FIELDS:
+            setattr(draft, key, fields.get(key) or "")
+        draft.save()
+        _save_blocks(draft, blocks)
+    return draft
