@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
+from messages.api import DraftViewSet
 from senders.api import SenderViewSet
 
 
@@ -24,6 +25,7 @@ class TokenView(ObtainAuthToken):
 
 router = DefaultRouter()
 router.register("senders", SenderViewSet, basename="sender")
+router.register("drafts", DraftViewSet, basename="draft")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
