@@ -50,6 +50,19 @@ class Network:
     def measure_text(self, text: str) -> int:
         return utf16_length(text) if self.text_unit == "UTF-16 code units" else codepoint_length(text)
 
+    def public_attributes(self, attributes: dict) -> dict:
+        """The registration attributes that may be stored or shown: known ones, never a secret."""
+        return {
+            key: value
+            for key, value in attributes.items()
+            if key in self.registration_attributes and key not in self.secret_attributes
+        }
+
+
+def active_flag(value) -> bool:
+    """Marketing Cloud's isActive (0/1, also "true"/"false"); missing means active."""
+    return str(1 if value is None else value).strip().lower() not in ("0", "false", "no", "")
+
 
 NETWORKS: dict[str, Network] = {
     LINE: Network(

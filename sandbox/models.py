@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from ott.networks import NETWORKS
+from ott.networks import NETWORKS, active_flag
 
 
 class SandboxToken(models.Model):
@@ -34,12 +34,8 @@ class SandboxRegistration(models.Model):
     def register(cls, platform: str, attributes: dict) -> SandboxRegistration:
         """Store a registration as Marketing Cloud would: overwrite by id, keep no secret."""
         network = NETWORKS[platform]
-        public = {
-            key: value
-            for key, value in attributes.items()
-            if key in network.registration_attributes and key not in network.secret_attributes
-        }
-        is_active = str(attributes.get("isActive", 1)).strip().lower() not in ("0", "false", "no", "")
+        public = network.public_attributes(attributes)
+        is_active = active_flag(attributes.get("isActive"))
         public["isActive"] = 1 if is_active else 0
         registration, _ = cls.objects.update_or_create(
             platform=platform,

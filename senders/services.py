@@ -10,8 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ott.client import Accepted, OttClient, OttError, Rejected
-from ott.networks import NETWORKS
-from ott.redaction import is_secret_key
+from ott.networks import NETWORKS, active_flag
 from senders.forms import sender_id_validator
 from senders.models import Sender, SenderChange
 
@@ -27,14 +26,6 @@ def describe_refusal(outcome) -> str:
         details = [str(item.get("message")) for item in outcome.validation_errors if isinstance(item, dict)]
         return "Marketing Cloud refused it: " + "; ".join([outcome.message, *details])
     return f"Marketing Cloud could not be reached or did not accept it: {outcome.reason}"
-
-
-_SECRET_ATTRIBUTES = {name for network in NETWORKS.values() for name in network.secret_attributes}
-
-
-def _public(attributes: dict) -> dict:
-    """The attributes that may be stored: never a secret."""
-    return {k: v for k, v in attributes.items() if not is_secret_key(k) and k not in _SECRET_ATTRIBUTES}
 
 
 def _log(sender: Sender, user, action: str, changes: dict | None = None) -> None:
@@ -64,27 +55,42 @@ def sender_register(*, network: str, attributes: dict, user, existing: Sender | 
         logger.warning("registration of %s %s refused: %s", network, sender_id, describe_refusal(outcome))
         raise SenderError(describe_refusal(outcome))
 
-    values = {
-        "name": str(attributes[info.name_attribute]),
-        "is_active": bool(attributes.get("isActive", 1)),
-        "attributes": _public(attributes),
-        "last_synced_at": timezone.now(),
-    }
+    action = SenderChange.Action.REGISTERED if existing is None else SenderChange.Action.REREGISTERED
     try:
-        with transaction.atomic():
-            if existing is None:
-                sender = Sender.objects.create(network=network, sender_id=sender_id, registered_by=user, **values)
-                _log(sender, user, SenderChange.Action.REGISTERED, {k: [None, v] for k, v in _shown(sender).items()})
-            else:
-                before = _shown(existing)
-                for field, value in values.items():
-                    setattr(existing, field, value)
-                existing.save()
-                sender = existing
-                _log(sender, user, SenderChange.Action.REREGISTERED, _diff(before, _shown(sender)))
+        sender, _ = sender_record(network=network, attributes=attributes, user=user, action=action)
     except IntegrityError as exc:
         raise SenderError(f"A {info.label} sender with {info.sender_label} {sender_id} already exists.") from exc
     return sender
+
+
+def sender_record(*, network: str, attributes: dict, user, action: str) -> tuple[Sender, str]:
+    """Create or update the portal's copy of a registration Marketing Cloud has accepted.
+
+    Stores only the non-secret attributes, logs what changed under `action`, and says whether the
+    sender was "created", "updated" or "unchanged".
+    """
+    info = NETWORKS[network]
+    sender_id = str(attributes[info.id_attribute])
+    values = {
+        "name": str(attributes[info.name_attribute]),
+        "is_active": active_flag(attributes.get("isActive")),
+        "attributes": info.public_attributes(attributes),
+        "last_synced_at": timezone.now(),
+    }
+    with transaction.atomic():
+        sender = Sender.objects.select_for_update().filter(network=network, sender_id=sender_id).first()
+        if sender is None:
+            sender = Sender.objects.create(network=network, sender_id=sender_id, registered_by=user, **values)
+            _log(sender, user, action, {k: [None, v] for k, v in _shown(sender).items()})
+            return sender, "created"
+        before = _shown(sender)
+        for field, value in values.items():
+            setattr(sender, field, value)
+        sender.save()
+        changes = _diff(before, _shown(sender))
+        if changes or action == SenderChange.Action.REREGISTERED:
+            _log(sender, user, action, changes)
+        return sender, "updated" if changes else "unchanged"
 
 
 def _shown(sender: Sender) -> dict:
@@ -167,33 +173,11 @@ def sender_import(*, user) -> ImportResult:
             if not sender_id or not name:
                 result.skipped += 1
                 continue
-            _import_one(network, sender_id, name, attributes, user, result)
-    return result
-
-
-def _import_one(network: str, sender_id: str, name: str, attributes: dict, user, result: ImportResult) -> None:
-    values = {
-        "name": name,
-        "is_active": str(attributes.get("isActive", 1)).strip().lower() not in ("0", "false", ""),
-        "attributes": _public(attributes),
-    }
-    with transaction.atomic():
-        sender = Sender.objects.select_for_update().filter(network=network, sender_id=sender_id).first()
-        if sender is None:
-            sender = Sender.objects.create(
-                network=network, sender_id=sender_id, registered_by=user, last_synced_at=timezone.now(), **values
+            _, outcome = sender_record(
+                network=network,
+                attributes={**attributes, info.name_attribute: name},
+                user=user,
+                action=SenderChange.Action.IMPORTED,
             )
-            _log(sender, user, SenderChange.Action.IMPORTED, {k: [None, v] for k, v in _shown(sender).items()})
-            result.created += 1
-            return
-        before = _shown(sender)
-        for field, value in values.items():
-            setattr(sender, field, value)
-        sender.last_synced_at = timezone.now()
-        changes = _diff(before, _shown(sender))
-        sender.save()
-        if changes:
-            _log(sender, user, SenderChange.Action.IMPORTED, changes)
-            result.updated += 1
-        else:
-            result.unchanged += 1
+            setattr(result, outcome, getattr(result, outcome) + 1)
+    return result

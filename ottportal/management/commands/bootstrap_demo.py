@@ -9,12 +9,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 
-from ott.networks import LINE, MESSENGER, NETWORKS
+from ott.networks import LINE, MESSENGER
 from ottportal.roles import ADMINS, AUDITORS, MARKETERS
 from sandbox.models import SandboxRegistration
-from senders.models import Sender, SenderChange
+from senders.models import SenderChange
+from senders.services import sender_record
 
 DEMO_USERS = (("admin", ADMINS), ("marketer", MARKETERS), ("auditor", AUDITORS))
 # One demo sender per network: (network, Marketing Cloud registration attributes without secrets).
@@ -57,26 +57,8 @@ class Command(BaseCommand):
             self.stdout.write("OTT_SANDBOX is off: no demo senders (register real ones as admin).")
             return
         for network, attributes in DEMO_SENDERS:
-            info = NETWORKS[network]
             SandboxRegistration.register(network, attributes)
-            values = {
-                "name": attributes[info.name_attribute],
-                "is_active": True,
-                "attributes": attributes,
-                "last_synced_at": timezone.now(),
-            }
-            sender, created = Sender.objects.update_or_create(
-                network=network,
-                sender_id=attributes[info.id_attribute],
-                defaults=values,
-                create_defaults={**values, "registered_by": admin},
+            sender, outcome = sender_record(
+                network=network, attributes=attributes, user=admin, action=SenderChange.Action.REGISTERED
             )
-            if created:
-                SenderChange.objects.create(
-                    sender=sender,
-                    sender_label=str(sender),
-                    user=admin,
-                    action=SenderChange.Action.REGISTERED,
-                    changes={"demo": [None, True]},
-                )
-            self.stdout.write(f"{'created' if created else 'reset'}: demo sender {sender}, registered in the sandbox")
+            self.stdout.write(f"demo sender {sender}: {outcome}, registered in the sandbox")
