@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from messages.models import ContentBlock, Draft
 from messages.services import (
     BLOCK_FIELDS,
+    DRAFT_FIELDS,
     SAMPLE_MESSAGE_KEY,
     SAMPLE_OTT_ID,
     DraftInvalid,
@@ -56,18 +57,7 @@ class DraftSerializer(serializers.ModelSerializer):
 
     def _save(self, draft: Draft | None, data: dict) -> Draft:
         if draft is not None:  # a partial update keeps what it does not name
-            current = {
-                k: getattr(draft, k)
-                for k in (
-                    "name",
-                    "sender",
-                    "subject",
-                    "message_group_key",
-                    "messaging_type",
-                    "tag",
-                    "notification_type",
-                )
-            }
+            current = {k: getattr(draft, k) for k in ("name", "sender", *DRAFT_FIELDS)}
             current["blocks"] = [{k: getattr(b, k) for k in BLOCK_FIELDS} for b in draft.blocks.all()]
             data = {**current, **data}
         blocks = [dict(block) for block in data.pop("blocks")]

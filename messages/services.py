@@ -50,11 +50,15 @@ def field_name(path: str) -> str:
     return _FIELD_NAMES.get(path, "non_field_errors")
 
 
+def _block_values(block: dict) -> dict:
+    return {key: block[key] for key in BLOCK_FIELDS if key in block}
+
+
 def draft_message(*, sender: Sender, blocks: list[dict], **fields) -> Message:
     return Message(
         network=sender.network,
         sender_id=sender.sender_id,
-        blocks=tuple(Block(**{k: block[k] for k in BLOCK_FIELDS if k in block}) for block in blocks),
+        blocks=tuple(Block(**_block_values(block)) for block in blocks),
         **{k: fields.get(k) or "" for k in DRAFT_FIELDS},
     )
 
@@ -75,8 +79,7 @@ def draft_problems(*, sender: Sender, blocks: list[dict], **fields) -> dict[str,
 def _save_blocks(draft: Draft, blocks: list[dict]) -> None:
     draft.blocks.all().delete()
     ContentBlock.objects.bulk_create(
-        ContentBlock(draft=draft, position=index, **{k: block[k] for k in BLOCK_FIELDS if k in block})
-        for index, block in enumerate(blocks, start=1)
+        ContentBlock(draft=draft, position=index, **_block_values(block)) for index, block in enumerate(blocks, start=1)
     )
 
 

@@ -70,6 +70,11 @@ def token(request):
     )
 
 
+def _item(message: str, errorcode: int) -> dict:
+    """One `validationErrors` item, in Marketing Cloud's shape."""
+    return {"message": message, "errorcode": errorcode, "documentation": ""}
+
+
 def _envelope(problems: list[dict]) -> JsonResponse:
     unique = list({(p["message"], p["errorcode"]): p for p in problems}.values())
     return JsonResponse(
@@ -110,15 +115,7 @@ def send(request):
     ott_id = str(recipient.get("ottId") or "")
     message_key = str(body.get("messageKey") or "")
     if len(message_key) > rules.KEY_LIMIT:
-        return _envelope(
-            [
-                {
-                    "message": f"Message Key must be at most {rules.KEY_LIMIT} characters",
-                    "errorcode": rules.INVALID_VALUE,
-                    "documentation": "",
-                }
-            ]
-        )
+        return _envelope([_item(f"Message Key must be at most {rules.KEY_LIMIT} characters", rules.INVALID_VALUE)])
     if fault := _fault(ott_id, message_key):
         return fault
 
@@ -128,15 +125,7 @@ def send(request):
     network = rules.network_of(body)
     sender_id = str(body["from"]["senderId"]).strip()
     if not SandboxRegistration.objects.filter(platform=network.name, sender_id=sender_id, is_active=True).exists():
-        return _envelope(
-            [
-                {
-                    "message": "Sender Id provided is either unregistered or inactive",
-                    "errorcode": SENDER_UNKNOWN,
-                    "documentation": "",
-                }
-            ]
-        )
+        return _envelope([_item("Sender Id provided is either unregistered or inactive", SENDER_UNKNOWN)])
 
     # A messageKey already accepted is answered as accepted again, with the same ottRequestId, and is
     # not delivered twice; accepted_count witnesses how often that happened.
@@ -190,21 +179,17 @@ def registration(request):
     platform = str(body.get("ottPlatformName") or "").strip().lower()
     attributes = body.get("ottPlatformAttributes")
     if platform not in NETWORKS:
-        return _envelope(
-            [{"message": "ottPlatformName must be one of: line, messenger", "errorcode": 10007, "documentation": ""}]
-        )
+        return _envelope([_item("ottPlatformName must be one of: line, messenger", rules.INVALID_VALUE)])
     if not isinstance(attributes, dict):
-        return _envelope(
-            [{"message": "ottPlatformAttributes must be provided", "errorcode": rules.MISSING, "documentation": ""}]
-        )
+        return _envelope([_item("ottPlatformAttributes must be provided", rules.MISSING)])
     network = NETWORKS[platform]
     missing = [
-        {"message": f"{name} must be provided", "errorcode": rules.MISSING, "documentation": ""}
+        _item(f"{name} must be provided", rules.MISSING)
         for name in network.required_attributes
         if not str(attributes.get(name) or "").strip()
     ]
     too_long = [
-        {"message": f"{name} must be at most {limit} characters", "errorcode": rules.INVALID_VALUE, "documentation": ""}
+        _item(f"{name} must be at most {limit} characters", rules.INVALID_VALUE)
         for name, limit in ((network.id_attribute, 64), (network.name_attribute, 200))
         if len(str(attributes.get(name))) > limit
     ]
