@@ -1,6 +1,8 @@
-"""Drafts and their content blocks. (Sends and deliveries join them with the sending work.)"""
+"""Drafts with their content blocks; sends and their deliveries (the history, never edited or deleted)."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -76,3 +78,147 @@ class ContentBlock(models.Model):
             is_reusable=self.is_reusable,
             attachment_id=self.attachment_id,
         )
+
+
+class Send(models.Model):
+    """One submission of a draft to one or many recipients, with a frozen copy of what was sent."""
+
+    QUEUED, RUNNING, DONE, DONE_WITH_ERRORS, CANCELED = "queued", "running", "done", "done_with_errors", "canceled"
+    STATUSES = [
+        (QUEUED, "Queued"),
+        (RUNNING, "Running"),
+        (DONE, "Done"),
+        (DONE_WITH_ERRORS, "Done with errors"),
+        (CANCELED, "Canceled"),
+    ]
+    FINISHED = (DONE, DONE_WITH_ERRORS, CANCELED)
+
+    draft = models.ForeignKey(Draft, null=True, blank=True, on_delete=models.SET_NULL, related_name="sends")
+    draft_name = models.CharField(max_length=200)
+    sender = models.ForeignKey(Sender, on_delete=models.PROTECT, related_name="sends")
+    sender_name = models.CharField(max_length=100)
+    network = models.CharField(max_length=16, db_index=True)
+    template = models.JSONField(help_text="The request body every recipient gets, without messageKey and to")
+    status = models.CharField(max_length=16, choices=STATUSES, default=QUEUED, db_index=True)
+    total = models.PositiveIntegerField(default=0)
+    invalid_count = models.PositiveIntegerField(default=0, help_text="Recipient rows refused before queuing")
+    duplicate_count = models.PositiveIntegerField(default=0, help_text="Repeated recipients collapsed before queuing")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="sends")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    canceled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Send #{self.pk} of {self.draft_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class Delivery(models.Model):
+    """One `POST /ott/v1/send` for one recipient: its body, its outcome and the network's events."""
+
+    QUEUED, SENDING, SENT, REJECTED, FAILED, CANCELED = "queued", "sending", "sent", "rejected", "failed", "canceled"
+    STATUSES = [
+        (QUEUED, "Queued"),
+        (SENDING, "Sending"),
+        (SENT, "Sent"),
+        (REJECTED, "Rejected"),
+        (FAILED, "Failed"),
+        (CANCELED, "Canceled"),
+    ]
+    PENDING = (QUEUED, SENDING)
+    TERMINAL = (SENT, REJECTED, FAILED, CANCELED)
+
+    send = models.ForeignKey(Send, on_delete=models.PROTECT, related_name="deliveries")
+    # Copies of the send's network, sender and author so the history filters need no join.
+    network = models.CharField(max_length=16)
+    sender = models.ForeignKey(Sender, on_delete=models.PROTECT, related_name="deliveries")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    message_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    ott_id = models.CharField(max_length=256, blank=True, db_index=True)
+    user_reference = models.CharField(max_length=256, blank=True, db_index=True)
+    payload = models.JSONField(help_text="The exact request body sent")
+    status = models.CharField(max_length=16, choices=STATUSES, default=QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    needs_lookup = models.BooleanField(
+        default=False, help_text="The last attempt may have reached Marketing Cloud: ask before resending"
+    )
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    ott_request_id = models.CharField(max_length=100, blank=True, db_index=True)
+    error_code = models.IntegerField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    validation_errors = models.JSONField(default=list, blank=True)
+    response_body = models.TextField(blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    network_events = models.JSONField(default=list, blank=True)
+    events_checked_at = models.DateTimeField(null=True, blank=True)
+    events_final = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="delivery_newest"),
+            models.Index(fields=["status", "-created_at", "-id"], name="delivery_status_newest"),
+            models.Index(fields=["network", "-created_at", "-id"], name="delivery_network_newest"),
+            models.Index(fields=["sender", "-created_at", "-id"], name="delivery_sender_newest"),
+            models.Index(fields=["created_by", "-created_at", "-id"], name="delivery_user_newest"),
+            models.Index(fields=["send", "status"], name="delivery_send_status"),
+            models.Index(fields=["status", "lease_until"], name="delivery_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Delivery {self.message_key}"
+
+    @property
+    def recipient(self) -> str:
+        return self.ott_id or self.user_reference
+
+
+class Attempt(models.Model):
+    """One HTTP exchange for a delivery (or a status lookup before a resend)."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, related_name="attempt_log")
+    number = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=8, default="send", choices=[("send", "Send"), ("lookup", "Status lookup")])
+    at = models.DateTimeField()
+    outcome = models.CharField(max_length=16)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["delivery", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number} of {self.delivery_id}: {self.outcome}"
+
+
+class RecipientList(models.Model):
+    """Recipients checked and waiting on the confirm page; consumed (deleted) when the send is queued,
+    so confirming twice cannot send twice."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.JSONField(help_text="[[ott_id, user_reference], ...]")
+    invalid = models.JSONField(default=list, help_text="[[line, text, reason], ...]")
+    duplicate_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{len(self.recipients)} recipients for {self.draft_id}"

@@ -1,15 +1,24 @@
-"""Writes to drafts. Every save runs `ott.rules` on the body the draft would send, so a draft that
-Marketing Cloud or the network would refuse is never stored."""
+"""Writes to drafts and sends.
+
+Every draft save runs `ott.rules` on the body the draft would send, so a draft that Marketing Cloud or
+the network would refuse is never stored. `send_create` is the outbox: the send, one delivery per
+recipient and the tasks that will deliver them are written in one transaction.
+"""
 
 from __future__ import annotations
 
 import re
+import uuid
 
 from django.db import transaction
+from django.utils import timezone
 
-from messages.models import ContentBlock, Draft
+from messages.delivery import CHUNK_SIZE, send_finish_if_done
+from messages.models import ContentBlock, Delivery, Draft, Send
+from messages.recipients import row_problems
+from messages.tasks import deliver, schedule_housekeeping
 from ott import rules
-from ott.payloads import Block, Message, build_send_body
+from ott.payloads import Block, Message, build_send_body, message_template, send_body
 from senders.models import Sender
 
 SAMPLE_MESSAGE_KEY = "00000000-0000-4000-8000-000000000000"
@@ -105,3 +114,78 @@ def draft_update(*, draft: Draft, name: str, sender: Sender, blocks: list[dict],
         draft.save()
         _save_blocks(draft, blocks)
     return draft
+
+
+class SendRefused(Exception):
+    """A send that cannot start; the message says why in words a marketer understands."""
+
+
+def send_create(
+    *, draft: Draft, recipients: list[tuple[str, str]], user, invalid_count: int = 0, duplicate_count: int = 0
+) -> Send:
+    """Queue `draft` for each (ott_id, user_reference): the send with a frozen copy of the message,
+    its deliveries and their tasks, in one transaction."""
+    sender = draft.sender
+    if not sender.is_active:
+        raise SendRefused(f"{sender.name} is inactive: no new send can start from it. Choose an active sender.")
+    if not recipients:
+        raise SendRefused("There is no valid recipient to send to.")
+    for number, (ott_id, user_reference) in enumerate(recipients, start=1):
+        if problems := row_problems(ott_id, user_reference, sender.network):
+            raise SendRefused(f"Recipient {number}: {' '.join(problems)}")
+    message = draft.to_message()
+    if problems := rules.check(build_send_body(message, message_key=SAMPLE_MESSAGE_KEY, ott_id=SAMPLE_OTT_ID)):
+        raise SendRefused("The draft cannot be sent: " + " ".join(p.message for p in problems))
+    template = message_template(message)
+    with transaction.atomic():
+        send = Send.objects.create(
+            draft=draft,
+            draft_name=draft.name,
+            sender=sender,
+            sender_name=sender.name,
+            network=sender.network,
+            template=template,
+            total=len(recipients),
+            invalid_count=invalid_count,
+            duplicate_count=duplicate_count,
+            created_by=user,
+        )
+        now = timezone.now()
+        deliveries = []
+        for ott_id, user_reference in recipients:
+            key = uuid.uuid4()
+            deliveries.append(
+                Delivery(
+                    send=send,
+                    network=send.network,
+                    sender=sender,
+                    created_by=user,
+                    message_key=key,
+                    ott_id=ott_id,
+                    user_reference=user_reference,
+                    created_at=now,
+                    payload=send_body(template, message_key=str(key), ott_id=ott_id, user_reference=user_reference),
+                )
+            )
+        created = Delivery.objects.bulk_create(deliveries, batch_size=2000)
+        ids = [d.pk for d in created]
+        for start in range(0, len(ids), CHUNK_SIZE):
+            deliver.enqueue(send.pk, ids[start : start + CHUNK_SIZE])
+        schedule_housekeeping()
+    return send
+
+
+def send_cancel(send: Send, user) -> int:
+    """Cancel what has not started; deliveries in flight finish. Returns how many were canceled."""
+    now = timezone.now()
+    with transaction.atomic():
+        if not Send.objects.filter(pk=send.pk, status__in=(Send.QUEUED, Send.RUNNING)).update(
+            status=Send.CANCELED, canceled_by=user
+        ):
+            raise SendRefused("This send has already finished.")
+        count = Delivery.objects.filter(send=send, status=Delivery.QUEUED).update(
+            status=Delivery.CANCELED, finished_at=now, next_attempt_at=None
+        )
+    send_finish_if_done(send.pk)
+    send.refresh_from_db()
+    return count

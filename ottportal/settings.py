@@ -179,6 +179,10 @@ OTT_ACCOUNT_ID = env.str("OTT_ACCOUNT_ID", default="")
 OTT_SEND_CONCURRENCY = env.int("OTT_SEND_CONCURRENCY", default=16)
 OTT_SEND_MAX_ATTEMPTS = env.int("OTT_SEND_MAX_ATTEMPTS", default=5)
 OTT_RETRY_BACKOFF_SECONDS = env.float("OTT_RETRY_BACKOFF_SECONDS", default=2.0)
+# Requests per second per sender, per worker process (0: no cap); LINE documents ~2,000/s per channel.
+OTT_SENDER_RATE_LIMIT = env.float("OTT_SENDER_RATE_LIMIT", default=1000.0)
+# A delivery claimed by a worker that stops renewing this lease (it died) is taken up again after it.
+OTT_DELIVERY_LEASE_SECONDS = env.float("OTT_DELIVERY_LEASE_SECONDS", default=120.0)
 OTT_CONNECT_TIMEOUT = env.float("OTT_CONNECT_TIMEOUT", default=5.0)
 OTT_READ_TIMEOUT = env.float("OTT_READ_TIMEOUT", default=30.0)
 # The sandbox: how long its tokens live, and the seconds between a message's status events.

@@ -10,17 +10,6 @@ from ott.payloads import build_send_body
 from senders.models import Sender
 from senders.services import SenderError, sender_delete
 
-
-@pytest.fixture
-def line_sender(db) -> Sender:
-    return Sender.objects.create(network="line", sender_id="2000000001", name="Demo LINE")
-
-
-@pytest.fixture
-def messenger_sender(db) -> Sender:
-    return Sender.objects.create(network="messenger", sender_id="1000000001", name="Demo page")
-
-
 THREE_LINE_BLOCKS = [
     {"type": "text", "text": "セール開始 😀 ลดราคา مرحبا"},
     {"type": "image", "url": "https://e.com/a.jpg", "alt_url": "https://e.com/p.jpg"},

@@ -1,23 +1,10 @@
 from __future__ import annotations
 
-import pytest
-from rest_framework.test import APIClient
-
 from messages.models import Draft
 from messages.services import SAMPLE_MESSAGE_KEY, SAMPLE_OTT_ID
 from ott.payloads import build_send_body
 from senders.models import Sender
-
-
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
-
-
-@pytest.fixture
-def line_sender(db) -> Sender:
-    return Sender.objects.create(network="line", sender_id="2000000001", name="Demo LINE")
+from tests.messages.conftest import api_for
 
 
 def draft_payload(sender: Sender, **changes) -> dict:
