@@ -1,0 +1,16 @@
+from django import template
+
+from messages.forms import error_slot
+
+register = template.Library()
+
+
+@register.filter
+def slot(slots: dict, slot_id: str) -> list:
+    """The error messages of one composer error slot: `{{ live.slots|slot:sid }}`."""
+    return slots.get(slot_id, []) if isinstance(slots, dict) else []
+
+
+@register.simple_tag
+def slot_id(prefix: str, field: str) -> str:
+    return error_slot(prefix, field)
