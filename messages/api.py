@@ -6,18 +6,26 @@ block errors are keyed `contents[N].field`, N counting from 1.
 
 from __future__ import annotations
 
-from rest_framework import serializers, viewsets
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
-from messages.models import ContentBlock, Draft
+from messages.models import ContentBlock, Delivery, Draft, Send
+from messages.recipients import MAX_ROWS, row_problems
+from messages.selectors import delivery_search, send_counts
 from messages.services import (
     BLOCK_FIELDS,
-    DRAFT_FIELDS,
     SAMPLE_MESSAGE_KEY,
     SAMPLE_OTT_ID,
     DraftInvalid,
+    SendRefused,
     draft_create,
     draft_update,
+    draft_values,
+    send_create,
 )
 from ott.payloads import build_send_body
 from ottportal.roles import CapabilityPermission
@@ -28,6 +36,29 @@ class ContentSerializer(serializers.ModelSerializer):
     class Meta:
         model = ContentBlock
         fields = list(BLOCK_FIELDS)
+
+
+class RecipientSerializer(serializers.Serializer):
+    ott_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=256, trim_whitespace=True)
+    user_reference = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=256, trim_whitespace=True
+    )
+
+
+class SendRequestSerializer(serializers.Serializer):
+    recipients = RecipientSerializer(many=True, allow_empty=False, max_length=MAX_ROWS)
+
+
+class SendSerializer(serializers.ModelSerializer):
+    counts = serializers.SerializerMethodField()
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Send
+        fields = ["id", "draft", "status", "total", "counts", "created_by", "created_at"]
+
+    def get_counts(self, send: Send) -> dict[str, int]:
+        return send_counts([send.pk])[send.pk]
 
 
 class DraftSerializer(serializers.ModelSerializer):
@@ -57,9 +88,7 @@ class DraftSerializer(serializers.ModelSerializer):
 
     def _save(self, draft: Draft | None, data: dict) -> Draft:
         if draft is not None:  # a partial update keeps what it does not name
-            current = {k: getattr(draft, k) for k in ("name", "sender", *DRAFT_FIELDS)}
-            current["blocks"] = [{k: getattr(b, k) for k in BLOCK_FIELDS} for b in draft.blocks.all()]
-            data = {**current, **data}
+            data = {**draft_values(draft), **data}
         blocks = [dict(block) for block in data.pop("blocks")]
         try:
             if draft is None:
@@ -82,3 +111,88 @@ class DraftViewSet(viewsets.ModelViewSet):
     read_capability = "view_drafts"
     write_capability = "compose"
     filterset_fields = ["sender", "owner"]
+
+    def get_permissions(self):
+        if self.action == "send":
+            self.write_capability = "send"
+        return super().get_permissions()
+
+    @extend_schema(request=SendRequestSerializer, responses={202: SendSerializer})
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        """Queue this draft for the recipients; 202 with the send (the worker delivers it)."""
+        draft = self.get_object()
+        incoming = SendRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        errors, recipients, seen = {}, [], set()
+        for index, row in enumerate(incoming.validated_data["recipients"]):
+            key = (row["ott_id"], row["user_reference"])
+            if problems := row_problems(*key, draft.sender.network):
+                errors[f"recipients[{index}]"] = problems
+            elif key not in seen:
+                seen.add(key)
+                recipients.append(key)
+        if errors:
+            raise ValidationError(errors)
+        try:
+            send = send_create(
+                draft=draft,
+                recipients=recipients,
+                user=request.user,
+                duplicate_count=len(incoming.validated_data["recipients"]) - len(recipients),
+            )
+        except SendRefused as exc:
+            raise ValidationError({"non_field_errors": [str(exc)]}) from exc
+        return Response({"id": send.pk, "status": send.status, "total": send.total}, status=status.HTTP_202_ACCEPTED)
+
+
+class SendViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Send.objects.select_related("created_by")
+    serializer_class = SendSerializer
+    permission_classes = [CapabilityPermission]
+    read_capability = "view_history"
+    filterset_fields = ["status", "network", "draft", "created_by"]
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "send",
+            "message_key",
+            "ott_id",
+            "user_reference",
+            "payload",
+            "status",
+            "attempts",
+            "http_status",
+            "ott_request_id",
+            "error_code",
+            "error_message",
+            "validation_errors",
+            "network_events",
+            "created_at",
+            "finished_at",
+        ]
+
+
+class DeliveryFilter(filters.FilterSet):
+    q = filters.CharFilter(method="search", label="An exact messageKey, ottRequestId, ottId or userReference")
+    created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = Delivery
+        fields = ["send", "status", "network", "sender"]
+
+    def search(self, queryset, name, value):
+        return delivery_search(queryset, value)
+
+
+class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Delivery.objects.all()
+    serializer_class = DeliverySerializer
+    permission_classes = [CapabilityPermission]
+    read_capability = "view_history"
+    filterset_class = DeliveryFilter

@@ -169,14 +169,16 @@ class Delivery(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
+        # Newest first by id (ids grow with time): keyset pagination on one column, and each filter
+        # has an index that yields its rows already in that order.
+        ordering = ["-id"]
         verbose_name_plural = "deliveries"
         indexes = [
-            models.Index(fields=["-created_at", "-id"], name="delivery_newest"),
-            models.Index(fields=["status", "-created_at", "-id"], name="delivery_status_newest"),
-            models.Index(fields=["network", "-created_at", "-id"], name="delivery_network_newest"),
-            models.Index(fields=["sender", "-created_at", "-id"], name="delivery_sender_newest"),
-            models.Index(fields=["created_by", "-created_at", "-id"], name="delivery_user_newest"),
+            models.Index(fields=["status", "-id"], name="delivery_status_newest"),
+            models.Index(fields=["network", "-id"], name="delivery_network_newest"),
+            models.Index(fields=["sender", "-id"], name="delivery_sender_newest"),
+            models.Index(fields=["created_by", "-id"], name="delivery_user_newest"),
+            models.Index(fields=["created_at"], name="delivery_created"),
             models.Index(fields=["send", "status"], name="delivery_send_status"),
             models.Index(fields=["status", "lease_until"], name="delivery_lease"),
         ]

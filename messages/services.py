@@ -85,6 +85,20 @@ def draft_problems(*, sender: Sender, blocks: list[dict], **fields) -> dict[str,
     return errors
 
 
+def draft_values(draft: Draft) -> dict:
+    """A stored draft as the keyword arguments draft_update and draft_problems take."""
+    values = {k: getattr(draft, k) for k in ("name", "sender", *DRAFT_FIELDS)}
+    values["blocks"] = [{k: getattr(b, k) for k in BLOCK_FIELDS} for b in draft.blocks.all()]
+    return values
+
+
+def draft_problems_of(draft: Draft) -> dict[str, list[str]]:
+    """Why a stored draft cannot be sent now (its sender was deactivated, say); {} when it can."""
+    values = draft_values(draft)
+    values.pop("name")
+    return draft_problems(**values)
+
+
 def _save_blocks(draft: Draft, blocks: list[dict]) -> None:
     draft.blocks.all().delete()
     ContentBlock.objects.bulk_create(

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
-from messages.api import DraftViewSet
+from messages.api import DeliveryViewSet, DraftViewSet, SendViewSet
 from senders.api import SenderViewSet
 
 
@@ -26,6 +26,8 @@ class TokenView(ObtainAuthToken):
 router = DefaultRouter()
 router.register("senders", SenderViewSet, basename="sender")
 router.register("drafts", DraftViewSet, basename="draft")
+router.register("sends", SendViewSet, basename="send")
+router.register("deliveries", DeliveryViewSet, basename="delivery")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -86,6 +86,8 @@ class CapabilityPermission(BasePermission):
     def has_permission(self, request, view) -> bool:
         name = "read_capability" if request.method in SAFE_METHODS else "write_capability"
         capability = getattr(view, name, None)
+        if capability is None and getattr(view, "action", "") is None and request.user.is_authenticated:
+            return True  # no handler for this method on this viewset: let it answer 405 Method Not Allowed
         return capability is not None and has_capability(request.user, capability)
 
 

@@ -1,0 +1,120 @@
+"""History queries: filters, search and keyset pages that stay fast at millions of rows (no COUNT(*)
+over the table: a page knows only whether there is a next or previous one)."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from messages.models import Delivery, Send
+from ott.networks import NETWORK_CHOICES
+from senders.models import Sender
+
+PAGE_SIZE = 50
+
+
+class HistoryFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=256,
+        label="Search",
+        help_text="An exact messageKey, ottRequestId, ottId or userReference",
+    )
+    network = forms.ChoiceField(required=False, choices=[("", "Any network"), *NETWORK_CHOICES])
+    sender = forms.ModelChoiceField(required=False, queryset=Sender.objects.all(), empty_label="Any sender")
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Delivery.STATUSES])
+    user = forms.ModelChoiceField(
+        required=False, queryset=get_user_model().objects.order_by("username"), empty_label="Anyone", label="Sent by"
+    )
+    send = forms.IntegerField(required=False, min_value=1, label="Send #")
+    created_after = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    created_before = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("created_after"), data.get("created_before")
+        if after and before and after > before:
+            self.add_error("created_before", "The end date must be on or after the start date.")
+        return data
+
+
+def _day_start(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def delivery_search(queryset: QuerySet, q: str) -> QuerySet:
+    q = q.strip()
+    if not q:
+        return queryset
+    match = Q(ott_request_id=q) | Q(ott_id=q) | Q(user_reference=q)
+    with contextlib.suppress(ValueError):
+        match |= Q(message_key=uuid.UUID(q))
+    return queryset.filter(match)
+
+
+def deliveries_filtered(data: dict) -> QuerySet:
+    """Deliveries matching a cleaned HistoryFilterForm (or the API's equivalent parameters)."""
+    queryset = Delivery.objects.all()
+    if data.get("network"):
+        queryset = queryset.filter(network=data["network"])
+    if data.get("sender"):
+        queryset = queryset.filter(sender=data["sender"])
+    if data.get("status"):
+        queryset = queryset.filter(status=data["status"])
+    if data.get("user"):
+        queryset = queryset.filter(created_by=data["user"])
+    if data.get("send"):
+        queryset = queryset.filter(send_id=data["send"])
+    if data.get("created_after"):
+        queryset = queryset.filter(created_at__gte=_day_start(data["created_after"]))
+    if data.get("created_before"):
+        queryset = queryset.filter(created_at__lt=_day_start(data["created_before"]) + timezone.timedelta(days=1))
+    return delivery_search(queryset, data.get("q") or "")
+
+
+@dataclass
+class KeysetPage:
+    rows: list
+    next_before: int | None  # id cursor for older rows
+    prev_after: int | None  # id cursor for newer rows
+
+
+def keyset_page(queryset: QuerySet, *, before: int | None = None, after: int | None = None) -> KeysetPage:
+    """Newest first by id. `before`: rows older than that id; `after`: rows newer than that id."""
+    if after is not None:
+        rows = list(queryset.filter(id__gt=after).order_by("id")[: PAGE_SIZE + 1])
+        has_newer = len(rows) > PAGE_SIZE
+        rows = rows[:PAGE_SIZE][::-1]
+        return KeysetPage(rows, rows[-1].id if rows else None, rows[0].id if rows and has_newer else None)
+    if before is not None:
+        queryset = queryset.filter(id__lt=before)
+    rows = list(queryset.order_by("-id")[: PAGE_SIZE + 1])
+    has_older = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return KeysetPage(
+        rows,
+        rows[-1].id if rows and has_older else None,
+        rows[0].id if rows and before is not None else None,
+    )
+
+
+def send_counts(send_ids) -> dict[int, dict[str, int]]:
+    """{send id: {status: count}} with every status present."""
+    counts = {pk: dict.fromkeys((s for s, _ in Delivery.STATUSES), 0) for pk in send_ids}
+    rows = Delivery.objects.filter(send_id__in=list(send_ids)).values_list("send_id", "status").annotate(n=Count("id"))
+    for send_id, status, n in rows.order_by():
+        counts[send_id][status] = n
+    return counts
+
+
+def send_errors(send: Send, limit: int = 5) -> list[dict]:
+    """The most common reasons among a send's unhappy deliveries, with counts."""
+    unhappy = Delivery.objects.filter(send=send, status__in=(Delivery.REJECTED, Delivery.FAILED))
+    return list(unhappy.values("status", "error_message").annotate(count=Count("id")).order_by("-count")[:limit])

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from messages.views import drafts, history, sends
+
+app_name = "messages"
+
+urlpatterns = [
+    path("drafts/", drafts.draft_list, name="draft-list"),
+    path("drafts/new/", drafts.draft_new, name="draft-new"),
+    path("drafts/validate/", drafts.draft_validate, name="draft-validate"),
+    path("drafts/<int:pk>/", drafts.draft_edit, name="draft-edit"),
+    path("drafts/<int:pk>/duplicate/", drafts.draft_duplicate, name="draft-duplicate"),
+    path("drafts/<int:pk>/delete/", drafts.draft_delete, name="draft-delete"),
+    path("drafts/<int:pk>/send/", sends.send_start, name="send-start"),
+    path("sends/", sends.send_list, name="send-list"),
+    path("sends/confirm/<uuid:pk>/", sends.send_confirm, name="send-confirm"),
+    path("sends/<int:pk>/", sends.send_detail, name="send-detail"),
+    path("sends/<int:pk>/progress/", sends.send_progress, name="send-progress"),
+    path("sends/<int:pk>/cancel/", sends.send_cancel_view, name="send-cancel"),
+    path("history/", history.delivery_list, name="delivery-list"),
+    path("history/export.csv", history.delivery_export, name="delivery-export"),
+    path("history/<int:pk>/", history.delivery_detail, name="delivery-detail"),
+]

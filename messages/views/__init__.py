@@ -1,0 +1,1 @@
+"""The messages app's pages: drafts (the composer), sends, and the delivery history."""

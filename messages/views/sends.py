@@ -1,0 +1,209 @@
+"""Sending a draft: recipients -> confirm page -> queued send -> live progress; the sends list."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from messages.models import Delivery, Draft, RecipientList, Send
+from messages.recipients import Recipients, parse_csv, parse_text, row_problems
+from messages.selectors import send_counts, send_errors
+from messages.services import SAMPLE_MESSAGE_KEY, SendRefused, draft_problems_of, send_cancel, send_create
+from ott.networks import NETWORK_CHOICES
+from ott.payloads import build_send_body
+from ottportal.roles import capability_required, has_capability
+
+INVALID_SHOWN = 200
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class RecipientsForm(forms.Form):
+    ott_id = forms.CharField(required=False, max_length=256, label="ottId", strip=True)
+    user_reference = forms.CharField(required=False, max_length=256, label="userReference", strip=True)
+    pasted = forms.CharField(
+        required=False,
+        label="Or paste a list",
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        help_text="One recipient per line: ottId, or ottId,userReference (,userReference alone for Messenger).",
+    )
+    csv_file = forms.FileField(
+        required=False,
+        label="Or upload a CSV file",
+        help_text="Header ott_id,user_reference; UTF-8 with or without BOM; up to 100,000 rows.",
+    )
+
+    def parse(self, network: str) -> Recipients:
+        data = self.cleaned_data
+        given = [bool(data["ott_id"] or data["user_reference"]), bool(data["pasted"].strip()), bool(data["csv_file"])]
+        if sum(given) != 1:
+            self.add_error(None, "Give the recipients one way: one recipient, a pasted list, or a CSV file.")
+            return Recipients()
+        if data["csv_file"]:
+            upload = data["csv_file"]
+            if upload.size > MAX_UPLOAD_BYTES:
+                self.add_error("csv_file", f"The file is {upload.size:,} bytes; at most {MAX_UPLOAD_BYTES:,}.")
+                return Recipients()
+            result = parse_csv(upload.read(), network)
+            field = "csv_file"
+        elif data["pasted"].strip():
+            result, field = parse_text(data["pasted"], network), "pasted"
+        else:
+            result = Recipients()
+            if problems := row_problems(data["ott_id"], data["user_reference"], network):
+                self.add_error("ott_id", " ".join(problems))
+            else:
+                result.valid.append((data["ott_id"], data["user_reference"]))
+            return result
+        if result.error:
+            self.add_error(field, result.error)
+        elif not result.valid:
+            self.add_error(field, "No valid recipient in this list (see the refused lines below).")
+        return result
+
+
+def _draft_for_sending(request, pk: int) -> Draft:
+    return get_object_or_404(Draft.objects.select_related("sender"), pk=pk)
+
+
+@capability_required("send")
+def send_start(request, pk: int):
+    """Recipients for a draft; a valid list goes to the confirm page."""
+    draft = _draft_for_sending(request, pk)
+    problems = draft_problems_of(draft)
+    posted = request.method == "POST"
+    form = RecipientsForm(request.POST if posted else None, request.FILES if posted else None)
+    result = None
+    if posted and not problems and form.is_valid():
+        result = form.parse(draft.sender.network)
+        if form.is_valid() and result.valid:
+            pending = RecipientList.objects.create(
+                draft=draft,
+                created_by=request.user,
+                recipients=result.valid,
+                invalid=result.invalid,
+                duplicate_count=result.duplicates,
+            )
+            return redirect("messages:send-confirm", pk=pending.pk)
+    context = {"draft": draft, "form": form, "problems": problems, "refused": result.invalid if result else []}
+    return render(request, "messages/send_start.html", context, status=400 if form.errors else 200)
+
+
+@capability_required("send")
+def send_confirm(request, pk):
+    """What will be queued: network, sender, counts, refused lines, the exact body. POST queues it."""
+    pending = get_object_or_404(RecipientList.objects.select_related("draft__sender"), pk=pk, created_by=request.user)
+    draft = pending.draft
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                # Lock and consume the list: a second confirm (double click, back button) finds nothing.
+                locked = RecipientList.objects.select_for_update().filter(pk=pending.pk).first()
+                if locked is None:
+                    raise SendRefused("This list was already sent.")
+                send = send_create(
+                    draft=draft,
+                    recipients=[tuple(r) for r in locked.recipients],
+                    user=request.user,
+                    invalid_count=len(locked.invalid),
+                    duplicate_count=locked.duplicate_count,
+                )
+                locked.delete()
+        except SendRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Queued {send.total:,} deliveries.")
+            return redirect("messages:send-detail", pk=send.pk)
+    first = pending.recipients[0]
+    context = {
+        "draft": draft,
+        "pending": pending,
+        "total": len(pending.recipients),
+        "invalid": pending.invalid[:INVALID_SHOWN],
+        "invalid_more": max(0, len(pending.invalid) - INVALID_SHOWN),
+        "body": build_send_body(
+            draft.to_message(), message_key=SAMPLE_MESSAGE_KEY, ott_id=first[0], user_reference=first[1]
+        ),
+        "problems": draft_problems_of(draft),
+    }
+    return render(request, "messages/send_confirm.html", context)
+
+
+def _progress_context(send: Send) -> dict:
+    counts = send_counts([send.pk])[send.pk]
+    done = sum(counts[s] for s in Delivery.TERMINAL)
+    context = {
+        "send": send,
+        "counts": counts,
+        "done": done,
+        "percent": int(100 * done / send.total) if send.total else 100,
+    }
+    if send.started_at and done:
+        elapsed = max(0.001, ((send.finished_at or timezone.now()) - send.started_at).total_seconds())
+        rate = done / elapsed
+        context["rate"] = rate
+        if not send.is_finished and rate > 0:
+            context["seconds_left"] = int((send.total - done) / rate)
+    context["errors"] = send_errors(send)
+    return context
+
+
+@capability_required("view_history")
+def send_detail(request, pk: int):
+    send = get_object_or_404(Send.objects.select_related("created_by", "sender", "draft"), pk=pk)
+    context = _progress_context(send)
+    context["can_cancel"] = has_capability(request.user, "send") and not send.is_finished
+    return render(request, "messages/send_detail.html", context)
+
+
+@capability_required("view_history")
+def send_progress(request, pk: int):
+    """The live part of the send page (htmx polls it while the send runs)."""
+    send = get_object_or_404(Send, pk=pk)
+    context = _progress_context(send)
+    context["can_cancel"] = has_capability(request.user, "send") and not send.is_finished
+    return render(request, "messages/inc/send_progress.html", context)
+
+
+@require_POST
+@capability_required("send")
+def send_cancel_view(request, pk: int):
+    send = get_object_or_404(Send, pk=pk)
+    try:
+        count = send_cancel(send, request.user)
+    except SendRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Send canceled: {count:,} deliveries that had not started will not be sent.")
+    return redirect("messages:send-detail", pk=send.pk)
+
+
+class SendFilterForm(forms.Form):
+    network = forms.ChoiceField(required=False, choices=[("", "Any network"), *NETWORK_CHOICES])
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Send.STATUSES])
+    user = forms.CharField(required=False, max_length=150, label="Sent by", help_text="Username")
+
+
+@capability_required("view_history")
+def send_list(request):
+    form = SendFilterForm(request.GET or None)
+    sends = Send.objects.select_related("created_by", "sender")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["network"]:
+            sends = sends.filter(network=data["network"])
+        if data["status"]:
+            sends = sends.filter(status=data["status"])
+        if data["user"]:
+            sends = sends.filter(created_by__username=data["user"])
+    page = Paginator(sends, 25).get_page(request.GET.get("page"))
+    counts = send_counts([s.pk for s in page])
+    rows = [(send, counts[send.pk]) for send in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page_obj": page, "rows": rows, "query": query.urlencode()}
+    return render(request, "messages/send_list.html", context)

@@ -1,0 +1,135 @@
+"""The delivery history: filters, search, keyset pages, detail, streamed CSV, read-only everywhere."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from messages.models import Delivery, Send
+from messages.selectors import PAGE_SIZE
+from messages.services import send_create
+from tests.conftest import client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history(marketer, admin, line_draft, messenger_draft):
+    """Two sends with deliveries in several states."""
+    line = send_create(draft=line_draft, recipients=[(f"U{n}", "") for n in range(120)], user=marketer)
+    page = send_create(draft=messenger_draft, recipients=[("P1", "ref-1"), ("", "=HYPERLINK(1)")], user=admin)
+    Delivery.objects.filter(send=line, ott_id="U7").update(status="failed", error_message="server error (HTTP 500)")
+    Delivery.objects.filter(send=line, ott_id="U8").update(status="sent", ott_request_id="req-8")
+    Delivery.objects.filter(send=line).exclude(ott_id__in=["U7", "U8"]).update(status="sent")
+    return line, page
+
+
+def rows(client, **params) -> str:
+    response = client.get(reverse("messages:delivery-list"), params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_filters_and_search(auditor, history):
+    line, page = history
+    client = client_for(auditor)
+    failed = rows(client, status="failed")
+    assert "U7" in failed and "U8" not in failed and "server error (HTTP 500)" in failed
+    assert "P1" in rows(client, network="messenger") and "U1<" not in rows(client, network="messenger")
+    assert "ref-1" not in rows(client, send=line.pk)
+    assert "U8" in rows(client, q="req-8") and "U9" not in rows(client, q="req-8")
+    key = str(line.deliveries.get(ott_id="U9").message_key)
+    found = rows(client, q=key)
+    assert "U9" in found and "U10" not in found
+    assert "P1" in rows(client, q="ref-1")
+    assert "P1" in rows(client, user=page.created_by_id) and "U9" not in rows(client, user=page.created_by_id)
+    today = timezone.localdate()
+    assert "U9" in rows(client, created_after=today.isoformat(), created_before=today.isoformat())
+    assert "No deliveries match" in rows(client, created_after=(today + timedelta(days=1)).isoformat())
+
+
+def test_bad_filters_are_explained_not_500(auditor, history):
+    client = client_for(auditor)
+    response = client.get(reverse("messages:delivery-list"), {"created_after": "2026-02-30", "send": "x"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Enter a valid date." in text and "Enter a whole number." in text
+    flipped = client.get(
+        reverse("messages:delivery-list"), {"created_after": "2026-02-02", "created_before": "2026-02-01"}
+    )
+    assert "The end date must be on or after the start date." in flipped.content.decode()
+
+
+def test_keyset_pages_walk_every_row_once_both_ways(auditor, history):
+    client = client_for(auditor)
+    url = reverse("messages:delivery-list")
+    seen, before, pages = [], None, 0
+    while True:
+        response = client.get(url, {"before": before} if before else {})
+        page = response.context["page"]
+        seen.extend(d.pk for d in page.rows)
+        pages += 1
+        if page.next_before is None:
+            break
+        before = page.next_before
+    assert seen == sorted(seen, reverse=True) and len(seen) == len(set(seen)) == Delivery.objects.count() == 122
+    assert pages == 3
+    back = client.get(url, {"after": page.prev_after}).context["page"]
+    assert [d.pk for d in back.rows] == seen[PAGE_SIZE : 2 * PAGE_SIZE]
+
+
+def test_the_list_never_counts_the_whole_table(auditor, history, django_assert_max_num_queries):
+    client = client_for(auditor)
+    with django_assert_max_num_queries(12) as captured:
+        client.get(reverse("messages:delivery-list"), {"status": "sent"})
+    assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_detail_shows_request_response_attempts_and_events(auditor, history):
+    line, _ = history
+    delivery = line.deliveries.get(ott_id="U8")
+    Delivery.objects.filter(pk=delivery.pk).update(
+        response_body='{"ottRequestId": "req-8", "access_token": "tok-secret-1"}',
+        network_events=[{"event": "Sent", "eventDateTime": "2026-11-29T10:00:00Z"}],
+    )
+    page = client_for(auditor).get(reverse("messages:delivery-detail", args=[delivery.pk])).content.decode()
+    assert str(delivery.message_key) in page and "req-8" in page and "Sent" in page
+    assert "&quot;ottId&quot;: &quot;U8&quot;" in page  # the exact body sent
+    assert "tok-secret-1" not in page
+
+
+def test_csv_export_streams_the_filtered_rows_safely(auditor, history):
+    response = client_for(auditor).get(reverse("messages:delivery-export"), {"network": "messenger"})
+    assert response.streaming and response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert len(table) == 2
+    assert {row["user_reference"] for row in table} == {"ref-1", "'=HYPERLINK(1)"}  # no formula injection
+    assert all(uuid.UUID(row["message_key"]) for row in table)
+    assert {row["sent_by"] for row in table} == {"alice-admin"}
+
+
+def test_no_control_to_change_history_anywhere(auditor, admin, history):
+    line, _ = history
+    client = client_for(auditor)
+    for url in (
+        reverse("messages:delivery-list"),
+        reverse("messages:send-detail", args=[line.pk]),
+        reverse("messages:delivery-detail", args=[line.deliveries.first().pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert "Cancel what has not started" not in page and 'method="post"' not in page.split("</nav>", 1)[1]
+    admin.is_staff = True
+    admin.save()
+    admin_client = client_for(admin)
+    delivery = line.deliveries.first()
+    assert admin_client.get(f"/admin/ott_messages/delivery/{delivery.pk}/change/").status_code == 200
+    assert admin_client.post(f"/admin/ott_messages/delivery/{delivery.pk}/delete/").status_code == 403
+    assert admin_client.get("/admin/ott_messages/send/add/").status_code == 403
+    assert Send.objects.count() == 2
