@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from ott.networks import CONTENT_TYPES, MESSAGE_TAGS, MESSAGING_TYPES, NOTIFICATION_TYPES
+from ott.networks import CONTENT_TYPES, MESSAGE_TAGS, MESSAGING_TYPES, NETWORK_CHOICES, NOTIFICATION_TYPES
 from ott.payloads import Block, Message
 from senders.models import Sender
 
@@ -97,7 +97,7 @@ class Send(models.Model):
     draft_name = models.CharField(max_length=200)
     sender = models.ForeignKey(Sender, on_delete=models.PROTECT, related_name="sends")
     sender_name = models.CharField(max_length=100)
-    network = models.CharField(max_length=16, db_index=True)
+    network = models.CharField(max_length=16, choices=NETWORK_CHOICES, db_index=True)
     template = models.JSONField(help_text="The request body every recipient gets, without messageKey and to")
     status = models.CharField(max_length=16, choices=STATUSES, default=QUEUED, db_index=True)
     total = models.PositiveIntegerField(default=0)
@@ -139,7 +139,7 @@ class Delivery(models.Model):
 
     send = models.ForeignKey(Send, on_delete=models.PROTECT, related_name="deliveries")
     # Copies of the send's network, sender and author so the history filters need no join.
-    network = models.CharField(max_length=16)
+    network = models.CharField(max_length=16, choices=NETWORK_CHOICES)
     sender = models.ForeignKey(Sender, on_delete=models.PROTECT, related_name="deliveries")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="deliveries"

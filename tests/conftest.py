@@ -1,4 +1,5 @@
-"""Persona fixtures, so that permission tests read as sentences: `admin`, `marketer`, `auditor`, `outsider`."""
+"""Shared fixtures: personas, so that permission tests read as sentences (`admin`, `marketer`, `auditor`,
+`outsider`), the live sandbox, and one sender per network registered in it."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 
+from messages.services import draft_create
 from ottportal.roles import ADMINS, AUDITORS, MARKETERS
+from sandbox.models import SandboxRegistration
+from senders.models import Sender
 
 PASSWORD = "persona-pass-123"
 
@@ -68,3 +72,34 @@ def live_sandbox(live_server, settings):
     TOKENS.clear()
     yield base
     TOKENS.clear()
+
+
+@pytest.fixture
+def line_sender(db) -> Sender:
+    """A LINE channel, registered in the sandbox too so sends from it are accepted there."""
+    SandboxRegistration.register("line", {"channelId": "2000000001", "channelName": "Demo LINE", "active": True})
+    return Sender.objects.create(network="line", sender_id="2000000001", name="Demo LINE")
+
+
+@pytest.fixture
+def messenger_sender(db) -> Sender:
+    SandboxRegistration.register("messenger", {"pageId": "1000000001", "pageName": "Demo page", "active": True})
+    return Sender.objects.create(network="messenger", sender_id="1000000001", name="Demo page")
+
+
+@pytest.fixture
+def line_draft(marketer, line_sender):
+    return draft_create(
+        owner=marketer, name="Spring sale", sender=line_sender, blocks=[{"type": "text", "text": "セール 😀"}]
+    )
+
+
+@pytest.fixture
+def messenger_draft(marketer, messenger_sender):
+    return draft_create(
+        owner=marketer,
+        name="Page news",
+        sender=messenger_sender,
+        blocks=[{"type": "text", "text": "Hello 👋"}],
+        messaging_type="UPDATE",
+    )

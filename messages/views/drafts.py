@@ -96,6 +96,8 @@ def _evaluate(draft_form: DraftForm, formset) -> dict:
     kept = formset.kept_forms() if formset.is_bound else []
     for number, form in enumerate(formset.forms, start=1):
         for name, field in form.fields.items():
+            if name in ("ORDER", "DELETE"):  # set by the page's own controls, never shown with an error
+                continue
             live["slots"][error_slot(form.prefix, name)] = list(form.errors.get(name, []))
             live["summary"].extend((f"Block {number} · {field.label or name}", e) for e in form.errors.get(name, []))
     if formset.is_bound:

@@ -1,0 +1,86 @@
+"""Journey 2: a marketer composes a LINE draft with three blocks, watches the preview and the count,
+switches to Messenger, fixes the limit and the tag, and saves."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from messages.models import Draft
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import assert_controls_labelled, login, screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BUTTONS = {
+    "type": "template",
+    "altText": "Menu",
+    "template": {
+        "type": "buttons",
+        "title": "Spring menu",
+        "text": "Pick one",
+        "actions": [{"type": "uri", "label": "Open the shop", "uri": "https://example.com/shop"}],
+    },
+}
+
+
+def test_marketer_composes_switches_network_and_saves(page, live_server, marketer, line_sender, messenger_sender):
+    login(page, live_server, marketer.username, PASSWORD)
+    page.get_by_role("link", name="Drafts").first.click()
+    page.get_by_role("link", name="New draft").click()
+    page.get_by_label("Name").fill("Spring sale")
+    page.get_by_label("Sender").select_option(label=f"{line_sender.name} (LINE {line_sender.sender_id})")
+
+    first = page.locator("[data-block]").nth(0)
+    first.get_by_label("Text").fill("セール 😀")
+    expect(first.locator("[data-counter-for]")).to_have_text("6 / 5,000 UTF-16 code units")
+    expect(page.locator(".phone .bubble").first).to_have_text("セール 😀")
+
+    page.get_by_role("button", name="Add a block").click()
+    second = page.locator("[data-block]").nth(1)
+    second.get_by_label("Type").select_option("image")
+    second.get_by_label("URL", exact=True).fill("https://example.com/a.jpg")
+    second.get_by_label("Preview URL (altUrl)").fill("https://example.com/a-preview.jpg")
+    expect(page.locator(".phone img").first).to_have_attribute("src", "https://example.com/a-preview.jpg")
+
+    page.get_by_role("button", name="Add a block").click()
+    third = page.locator("[data-block]").nth(2)
+    third.get_by_label("Type").select_option("native")
+    third.get_by_label("Native payload (JSON)").fill('{"type": "template",')
+    expect(third.locator("[data-json-status-for]")).to_contain_text("line 1")
+    third.get_by_label("Native payload (JSON)").fill(json.dumps(BUTTONS))
+    third.get_by_role("button", name="Pretty-print").click()
+    expect(third.get_by_label("Native payload (JSON)")).to_have_value(json.dumps(BUTTONS, indent=2))
+    expect(page.locator(".phone .template-action")).to_have_text("Open the shop")
+    expect(page.locator("#summary .error-summary")).to_have_count(0)
+    body = json.loads(page.locator("#body-json").text_content())
+    assert [c["type"] for c in body["message"]["contents"]] == ["text", "image", "native"]
+    assert_controls_labelled(page)
+    screenshot(page, "composer-line")
+
+    # Messenger allows one block: the limit error shows at once, nothing is lost.
+    page.get_by_label("Sender").select_option(label=f"{messenger_sender.name} (Messenger {messenger_sender.sender_id})")
+    expect(page.locator("#summary")).to_contain_text("cannot contain more than 1")
+    expect(page.get_by_role("button", name="Add a block")).to_be_disabled()
+    expect(second.get_by_label("Preview URL (altUrl)")).to_have_value("https://example.com/a-preview.jpg")
+    third.get_by_role("button", name="Remove block").click()
+    second.get_by_role("button", name="Remove block").click()
+    expect(page.locator("#summary")).not_to_contain_text("cannot contain more than 1")
+    expect(first.locator("[data-counter-for]")).to_have_text("5 / 2,000 characters")
+
+    page.get_by_label("Messaging type").select_option("MESSAGE_TAG")
+    tag = page.get_by_label("Tag")
+    expect(tag).to_be_visible()
+    expect(page.locator("#err-draft-tag")).to_contain_text("Tag must be provided")
+    tag.select_option("ACCOUNT_UPDATE")
+    expect(page.locator("#err-draft-tag")).to_be_empty()
+    expect(page.locator("#summary .error-summary")).to_have_count(0)
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".flash")).to_contain_text("Saved “Spring sale”")
+
+    draft = Draft.objects.get()
+    assert draft.sender == messenger_sender and (draft.messaging_type, draft.tag) == ("MESSAGE_TAG", "ACCOUNT_UPDATE")
+    assert [b.text for b in draft.blocks.all()] == ["セール 😀"]
+    screenshot(page, "composer-messenger")
