@@ -11,6 +11,7 @@ from datetime import datetime, time
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from messages.models import Delivery, Send
@@ -118,3 +119,46 @@ def send_errors(send: Send, limit: int = 5) -> list[dict]:
     """The most common reasons among a send's unhappy deliveries, with counts."""
     unhappy = Delivery.objects.filter(send=send, status__in=(Delivery.REJECTED, Delivery.FAILED))
     return list(unhappy.values("status", "error_message").annotate(count=Count("id")).order_by("-count")[:limit])
+
+
+@dataclass
+class Dashboard:
+    today: dict  # {"sends": n, "deliveries": n, "by": {(network, status): n}}
+    week: dict
+    success_rate: float | None  # sent / finished over 7 days, in percent
+    days: list[tuple]  # (date, {status: n}) for the last 14 days, oldest first
+    last_sends: list
+
+
+def _window(since) -> dict:
+    deliveries = Delivery.objects.filter(created_at__gte=since)
+    by = {(n, s): c for n, s, c in deliveries.values_list("network", "status").annotate(c=Count("id")).order_by()}
+    return {"sends": Send.objects.filter(created_at__gte=since).count(), "deliveries": sum(by.values()), "by": by}
+
+
+def dashboard(now=None) -> Dashboard:
+    """The home page's figures: today and 7 days by network and status, 14 days per day, last sends."""
+    now = timezone.localtime(now or timezone.now())
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    week = _window(midnight - timezone.timedelta(days=6))
+    finished = sum(c for (_, s), c in week["by"].items() if s in (Delivery.SENT, Delivery.REJECTED, Delivery.FAILED))
+    sent = sum(c for (_, s), c in week["by"].items() if s == Delivery.SENT)
+    start = midnight - timezone.timedelta(days=13)
+    per_day: dict = {(start + timezone.timedelta(days=i)).date(): {} for i in range(14)}
+    rows = (
+        Delivery.objects.filter(created_at__gte=start)
+        .annotate(day=TruncDate("created_at", tzinfo=now.tzinfo))
+        .values_list("day", "status")
+        .annotate(c=Count("id"))
+        .order_by()
+    )
+    for day, status, count in rows:
+        if day in per_day:
+            per_day[day][status] = count
+    return Dashboard(
+        today=_window(midnight),
+        week=week,
+        success_rate=100 * sent / finished if finished else None,
+        days=list(per_day.items()),
+        last_sends=list(Send.objects.select_related("created_by")[:5]),
+    )

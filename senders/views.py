@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -21,7 +22,7 @@ from senders.services import (
 
 @capability_required("view_senders")
 def sender_list(request):
-    senders = Sender.objects.select_related("registered_by")
+    senders = Sender.objects.select_related("registered_by").annotate(delivery_count=Count("deliveries"))
     return render(request, "senders/list.html", {"senders": senders, "networks": NETWORKS.values()})
 
 
