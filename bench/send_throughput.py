@@ -1,0 +1,200 @@
+"""Bulk send throughput: the portal's worker against a fast OTT stub, beside a ceiling and a naive loop.
+
+    python bench/send_throughput.py [--n 10000] [--latency 0.05] [--workers 1] [--concurrency 64]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ottportal_bench python bench/send_throughput.py --workers 2
+
+It recreates its own database (SQLite `var/bench.sqlite3` unless DATABASE_URL names a PostgreSQL one,
+which is dropped and created again), queues one send of N deliveries through `send_create` (what the
+confirm page calls), runs `manage.py db_worker --batch` processes until every delivery is terminal, and
+prints deliveries/s, HTTP latency p50/p95, worker CPU seconds, peak RSS and whether the stub accepted
+every messageKey exactly once. Then, against the same stub: the ceiling (a bare thread pool posting the
+same bodies with requests.Session, no database) and a naive baseline (one requests.post per delivery,
+serially, saving each row, on a sample), and the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def prepare_database(url: str) -> None:
+    if url.startswith("sqlite"):
+        path = Path(urlparse(url).path)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = [
+        "psql",
+        "-h",
+        parsed.hostname or "127.0.0.1",
+        "-p",
+        str(parsed.port or 5432),
+        "-U",
+        parsed.username or "postgres",
+    ]
+    subprocess.run([*admin, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True, capture_output=True)
+    subprocess.run([*admin, "-qc", f'CREATE DATABASE "{name}"'], check=True, capture_output=True)
+
+
+def start_stub(latency: float) -> tuple[subprocess.Popen, str]:
+    stub = subprocess.Popen(
+        [sys.executable, str(ROOT / "bench" / "stub.py"), "--latency", str(latency)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    port = stub.stdout.readline().split()[1]
+    return stub, f"http://127.0.0.1:{port}"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10_000, help="deliveries in the send (default 10,000)")
+    parser.add_argument("--latency", type=float, default=0.05, help="stub latency in seconds (default 0.05)")
+    parser.add_argument("--workers", type=int, default=1, help="db_worker processes (default 1)")
+    parser.add_argument("--concurrency", type=int, default=64, help="OTT_SEND_CONCURRENCY (default 64)")
+    parser.add_argument("--naive-n", type=int, default=200, help="deliveries in the naive sample (default 200)")
+    args = parser.parse_args()
+
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+    (ROOT / "var").mkdir(exist_ok=True)
+    prepare_database(database_url)
+    stub, stub_url = start_stub(args.latency)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "ottportal.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only",
+        "ALLOWED_HOSTS": "localhost",
+        "OTT_SANDBOX": "false",
+        "OTT_AUTH_URL": stub_url,
+        "OTT_REST_URL": stub_url,
+        "OTT_CLIENT_ID": "bench",
+        "OTT_CLIENT_SECRET": "bench-secret",
+        "OTT_SEND_CONCURRENCY": str(args.concurrency),
+        "OTT_SENDER_RATE_LIMIT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count, Max, Min
+
+    from messages.models import Attempt, Delivery
+    from messages.services import draft_create, send_create
+    from senders.models import Sender
+
+    call_command("migrate", verbosity=0)
+    user = get_user_model().objects.create_user("bench")
+    sender = Sender.objects.create(network="line", sender_id="2000000001", name="Bench LINE")
+    draft = draft_create(owner=user, name="Bench", sender=sender, blocks=[{"type": "text", "text": "Hello 😀"}])
+
+    started = time.perf_counter()
+    send = send_create(draft=draft, recipients=[(f"U{i:07d}", "") for i in range(args.n)], user=user)
+    queue_seconds = time.perf_counter() - started
+    connection.close()
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    command = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"]
+    workers = [subprocess.Popen(command, cwd=ROOT, env=env) for _ in range(args.workers)]
+    for worker in workers:
+        worker.wait()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    peak_rss_mb = after.ru_maxrss / 1024
+
+    counts = dict(send.deliveries.values_list("status").annotate(n=Count("id")).order_by())
+    window = Attempt.objects.filter(delivery__send=send).aggregate(first=Min("at"))
+    last = send.deliveries.aggregate(last=Max("finished_at"))["last"]
+    busy = (last - window["first"]).total_seconds() if last and window["first"] else float("nan")
+    latencies = list(Attempt.objects.filter(delivery__send=send).values_list("latency_ms", flat=True))
+    import requests
+
+    stats = requests.get(f"{stub_url}/stats", timeout=5).json()
+    exactly_once = counts.get(Delivery.SENT) == args.n == stats["unique"] == stats["posts"]
+    portal_rate = args.n / busy
+
+    # Ceiling: the same bodies, the same concurrency, a bare thread pool with one Session per thread.
+    bodies = list(send.deliveries.values_list("payload", flat=True))
+    local = threading.local()
+    headers = {"Authorization": "Bearer stub-token"}
+
+    def post(body):
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = requests.Session()
+            session.trust_env = False  # as the portal's client does: no per-request environment scan
+        return session.post(f"{stub_url}/ott/v1/send", json=body, headers=headers, timeout=30).status_code
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        codes = list(pool.map(post, bodies))
+    ceiling_rate = len(bodies) / (time.perf_counter() - started)
+    assert set(codes) == {201}, set(codes)
+
+    # Naive: one requests.post per delivery, serially, saving each row.
+    sample = list(send.deliveries.order_by("id")[: args.naive_n])
+    started = time.perf_counter()
+    for delivery in sample:
+        answer = requests.post(f"{stub_url}/ott/v1/send", json=delivery.payload, headers=headers, timeout=30)
+        delivery.ott_request_id = answer.json()["ottRequestId"]
+        delivery.status = Delivery.SENT
+        delivery.save()
+    naive_rate = len(sample) / (time.perf_counter() - started)
+    stub.terminate()
+
+    engine = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    print(
+        f"send_throughput: {args.n:,} deliveries, {engine}, {args.workers} worker(s), "
+        f"concurrency {args.concurrency}, stub latency {args.latency * 1000:.0f} ms, {os.cpu_count()} CPUs"
+    )
+    print(f"  queue (send_create, one transaction): {queue_seconds:.2f} s")
+    print(
+        f"  portal: {portal_rate:,.0f} deliveries/s (first attempt to last finish {busy:.2f} s; "
+        f"wall incl. worker start-up {wall:.2f} s)"
+    )
+    print(f"  HTTP latency p50 {statistics.median(latencies):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms")
+    print(f"  worker CPU {cpu:.1f} s, peak RSS {peak_rss_mb:.0f} MB")
+    print(
+        f"  statuses {counts}; stub posts {stats['posts']}, unique keys {stats['unique']}: "
+        f"{'every delivery sent exactly once' if exactly_once else 'NOT exactly once'}"
+    )
+    print(
+        f"  ceiling (bare pool, no database): {ceiling_rate:,.0f}/s; naive (serial, save each): "
+        f"{naive_rate:,.1f}/s on {len(sample)}"
+    )
+    print(
+        f"  portal/ceiling {portal_rate / ceiling_rate:.2f} (target >= 0.8); portal/naive "
+        f"{portal_rate / naive_rate:.0f}x (target >= 20); target >= 1,000/s: "
+        f"{'met' if portal_rate >= 1000 else 'missed'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
