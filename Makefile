@@ -45,5 +45,10 @@ chromium:
 	    apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; \
 	  else echo "chromium is not installed and this is not root: the browser tests will skip"; fi; }
 
+# Benchmarks (figures, not tests): see bench/README.md. DATABASE_URL=postgres://... runs them there.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/send_throughput.py
+	$(BIN)/python bench/history.py
+
 clean:
 	rm -rf $(VENV) var staticfiles

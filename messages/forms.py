@@ -11,6 +11,7 @@ from django import forms
 
 from messages.models import Draft
 from ott.networks import CONTENT_TYPES, NETWORKS
+from ott.text import PROBLEM, unsafe_path
 from senders.models import Sender
 
 MAX_BLOCKS = max(network.max_contents for network in NETWORKS.values())
@@ -76,11 +77,14 @@ class BlockForm(forms.Form):
         if not text.strip():
             return None
         try:
-            return json.loads(text)
+            payload = json.loads(text)
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
                 f"This is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
             ) from exc
+        if where := unsafe_path(payload):
+            raise forms.ValidationError(f"{where}: text {PROBLEM}.")
+        return payload
 
     def values(self) -> dict:
         data = {key: value for key, value in self.cleaned_data.items() if key not in ("ORDER", "DELETE")}

@@ -10,7 +10,7 @@ from datetime import datetime, time
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -50,14 +50,22 @@ def _day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+SEARCH_LIMIT = 5_000  # newest matches kept per searched column (SQLite caps query parameters)
+
+
 def delivery_search(queryset: QuerySet, q: str) -> QuerySet:
+    """Exact matches on messageKey, ottRequestId, ottId or userReference. Each column is looked up on
+    its own index and the ids combined: one OR across the columns makes SQLite scan the table."""
     q = q.strip()
     if not q:
         return queryset
-    match = Q(ott_request_id=q) | Q(ott_id=q) | Q(user_reference=q)
+    lookups = [{"ott_request_id": q}, {"ott_id": q}, {"user_reference": q}]
     with contextlib.suppress(ValueError):
-        match |= Q(message_key=uuid.UUID(q))
-    return queryset.filter(match)
+        lookups.append({"message_key": uuid.UUID(q)})
+    ids: set[int] = set()
+    for lookup in lookups:
+        ids.update(queryset.filter(**lookup).order_by("-id").values_list("id", flat=True)[:SEARCH_LIMIT])
+    return queryset.filter(id__in=ids)
 
 
 def deliveries_filtered(data: dict) -> QuerySet:

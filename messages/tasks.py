@@ -28,12 +28,13 @@ def deliver(send_id: int, ids: list[int]) -> None:
 
 @task()
 def housekeeping() -> dict:
+    # The next run is queued before this one works, so a worker that dies in the middle of it does not
+    # break the chain (its own row would stay "running" forever).
+    if Delivery.objects.filter(status__in=Delivery.PENDING).exists() or delivery.follow_up_due().exists():
+        schedule_housekeeping(after=HOUSEKEEPING_INTERVAL)
     recovered = delivery.recover_expired_leases()
     followed = delivery.follow_up()
     RecipientList.objects.filter(created_at__lt=timezone.now() - RECIPIENT_LIST_TTL).delete()
-    busy = Delivery.objects.filter(status__in=Delivery.PENDING).exists() or delivery.follow_up_due().exists()
-    if busy:
-        schedule_housekeeping(after=HOUSEKEEPING_INTERVAL)
     return {"recovered": recovered, "followed_up": followed}
 
 

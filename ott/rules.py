@@ -18,6 +18,7 @@ from typing import Any
 
 from ott import native
 from ott.networks import CONTENT_TYPES, MESSAGE_TAGS, MESSAGING_TYPES, NETWORKS, NOTIFICATION_TYPES, Network
+from ott.text import PROBLEM, unsafe_path
 
 # Error codes. 10006 (envelope) and 10002 ("... must be provided") are documented; the others are ours.
 ENVELOPE = 10006
@@ -261,6 +262,8 @@ def recipient_problems(value: Any, field: str) -> list[str]:
         problems.append(f"{field} is {len(text):,} characters; at most {RECIPIENT_LIMIT} are allowed.")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
         problems.append(f"{field} must not contain control characters.")
+    elif unsafe_path(text):
+        problems.append(f"{field} {PROBLEM}.")
     return problems
 
 

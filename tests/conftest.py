@@ -3,8 +3,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group, User
+from django.db import connection
 from django.test import Client
 
 from messages.services import draft_create
@@ -103,3 +109,43 @@ def messenger_draft(marketer, messenger_sender):
         blocks=[{"type": "text", "text": "Hello 👋"}],
         messaging_type="UPDATE",
     )
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_worker(sandbox_url: str, **env: str) -> subprocess.Popen:
+    """A real `manage.py db_worker` process on the test database, sending to the live sandbox."""
+    database = connection.settings_dict
+    if database["ENGINE"].endswith("sqlite3"):
+        url = f"sqlite:///{Path(database['NAME']).resolve()}"
+    else:
+        url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    environment = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "OTT_AUTH_URL": sandbox_url,
+        "OTT_REST_URL": sandbox_url,
+        "OTT_RETRY_BACKOFF_SECONDS": "0.2",
+        "OTT_SANDBOX": "true",
+        **env,
+    }
+    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2"]
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture
+def worker(live_sandbox):
+    """One real worker process for the test, stopped before the database is flushed."""
+    process = start_worker(live_sandbox)
+    yield process
+    stop_worker(process)

@@ -9,13 +9,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in this thread; the tests still use the ORM synchronously.
@@ -33,7 +30,6 @@ CHROMIUM_FLAGS = [
 ]
 expect.set_options(timeout=15_000)  # a first request on a cold test server can take seconds
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-ROOT = Path(__file__).resolve().parents[2]
 # Controls without a name in the accessibility tree, as Playwright's aria snapshot writes them.
 _UNNAMED_CONTROL = re.compile(r"^\s*- (textbox|combobox|checkbox|spinbutton|listbox|radio|searchbox)\s*(\[.*\])?:?\s*$")
 
@@ -85,37 +81,6 @@ def page(page):
     page.set_default_timeout(15_000)
     yield page
     assert errors == [], f"JavaScript errors: {errors}"
-
-
-@pytest.fixture
-def worker(live_sandbox, settings):
-    """A real `manage.py db_worker` process on the test database, sending to the live sandbox."""
-    database = connection.settings_dict
-    if database["ENGINE"].endswith("sqlite3"):
-        url = f"sqlite:///{Path(database['NAME']).resolve()}"
-    else:
-        url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "OTT_AUTH_URL": live_sandbox,
-        "OTT_REST_URL": live_sandbox,
-        "OTT_RETRY_BACKOFF_SECONDS": "0.2",
-        "OTT_SANDBOX": "true",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def login(page, live_server, username: str, password: str) -> None:

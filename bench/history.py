@@ -1,0 +1,300 @@
+"""History at a million rows: list pages, filters, search, detail, the admin changelist, the CSV export.
+
+    python bench/history.py [--rows 1000000] [--runs 20]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ottportal_bench_history python bench/history.py
+
+It recreates its own database (SQLite `var/bench-history.sqlite3` unless DATABASE_URL names a
+PostgreSQL one), bulk-loads deliveries spread over 90 days, 2 networks, 20 senders and 5 statuses, then
+times each page through Django's test client as an auditor (median and p95 over --runs), the Django
+admin changelist of the same model for comparison, and the full CSV export in a separate process
+(time and that process's peak RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from send_throughput import prepare_database  # noqa: E402
+
+STATUSES = [("sent", 0.90), ("failed", 0.03), ("rejected", 0.03), ("canceled", 0.02), ("queued", 0.02)]
+SENDS = 1000
+
+
+def environment(database_url: str) -> dict:
+    return {
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "ottportal.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only",
+        "ALLOWED_HOSTS": "testserver,localhost",
+        "OTT_SANDBOX": "false",
+        "SECURE_COOKIES": "false",
+        "LOG_LEVEL": "ERROR",
+        "STATIC_MANIFEST": "false",
+    }
+
+
+def load(rows: int) -> dict:
+    """Bulk-load the data set; returns ids and values the timed queries look for."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.utils import timezone
+
+    from messages.models import Delivery, Draft, Send
+    from senders.models import Sender
+
+    User = get_user_model()
+    users = [User.objects.create_user(f"user{i}") for i in range(3)]
+    auditor = User.objects.create_user("auditor", password="bench-pass")
+    auditor.groups.add(Group.objects.get(name="Auditors"))
+    User.objects.create_superuser("boss", password="bench-pass")
+    senders = [
+        Sender.objects.create(network=("line", "messenger")[i % 2], sender_id=str(1_000_000 + i), name=f"Sender {i}")
+        for i in range(20)
+    ]
+    draft = Draft.objects.create(name="Bench", sender=senders[0])
+    now = timezone.now()
+    start = now - timedelta(days=90)
+    step = (now - start) / rows
+    per_send = rows // SENDS
+    sends = Send.objects.bulk_create(
+        Send(
+            draft=draft,
+            draft_name="Bench",
+            sender=senders[i % 20],
+            sender_name=senders[i % 20].name,
+            network=senders[i % 20].network,
+            template={},
+            status="done",
+            total=per_send,
+            created_by=users[i % 3],
+        )
+        for i in range(SENDS)
+    )
+    Send.objects.update(created_at=start)
+    rng = random.Random(7)
+    names, weights = zip(*STATUSES, strict=True)
+    columns = [
+        "send_id",
+        "network",
+        "sender_id",
+        "created_by_id",
+        "message_key",
+        "ott_id",
+        "user_reference",
+        "payload",
+        "status",
+        "attempts",
+        "needs_lookup",
+        "http_status",
+        "ott_request_id",
+        "error_code",
+        "error_message",
+        "validation_errors",
+        "response_body",
+        "latency_ms",
+        "network_events",
+        "events_final",
+        "created_at",
+        "finished_at",
+    ]
+    probe = {}
+
+    key_field = Delivery._meta.get_field("message_key")
+    when = connection.ops.adapt_datetimefield_value
+
+    def generate():
+        for n in range(rows):
+            send = sends[min(n // per_send, SENDS - 1)]
+            sender = senders[send.sender_id - senders[0].pk]
+            status = rng.choices(names, weights)[0]
+            key = uuid.uuid4()
+            request_id = str(uuid.uuid4()) if status == "sent" else ""
+            ott_id = f"U{rng.randrange(10**9):09d}"
+            at = start + step * n
+            body = {
+                "messageKey": str(key),
+                "to": {"ottId": ott_id},
+                "message": {"contents": [{"type": "text", "text": "Hi"}]},
+            }
+            if n == rows // 2:
+                probe.update(request_id=request_id or "none", ott_id=ott_id, key=str(key))
+            yield (
+                send.pk,
+                send.network,
+                sender.pk,
+                send.created_by_id,
+                key_field.get_db_prep_value(key, connection),
+                ott_id,
+                "",
+                json.dumps(body),
+                status,
+                1,
+                False,
+                201 if status == "sent" else 500,
+                request_id,
+                None,
+                "server error (HTTP 500)" if status == "failed" else "",
+                "[]",
+                "",
+                55,
+                "[]",
+                status == "sent",
+                when(at),
+                when(at) if status != "queued" else None,
+            )
+
+    table = Delivery._meta.db_table
+    started = time.perf_counter()
+    if connection.vendor == "postgresql":
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in generate():
+                copy.write_row(row)
+    else:
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+        batch = []
+        with connection.cursor() as cursor:
+            for row in generate():
+                batch.append(row)
+                if len(batch) == 20_000:
+                    cursor.executemany(sql, batch)
+                    batch.clear()
+            cursor.executemany(sql, batch)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    probe["load_seconds"] = time.perf_counter() - started
+    ids = list(Delivery.objects.order_by("id").values_list("id", flat=True)[rows // 10 : rows // 10 + 1])
+    probe["deep_before"] = ids[0]
+    probe["detail_id"] = Delivery.objects.filter(message_key=probe["key"]).values_list("id", flat=True)[0]
+    return probe
+
+
+def timed(client, url: str, params: dict, runs: int) -> tuple[float, float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url, params)
+        if hasattr(response, "streaming_content"):
+            b"".join(response.streaming_content)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    ordered = sorted(times)
+    return statistics.median(times), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def export_only() -> None:
+    """Stream the whole CSV export (run in its own process, so its peak RSS is its own)."""
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    client = Client()
+    client.login(username="auditor", password="bench-pass")
+    started = time.perf_counter()
+    response = client.get("/history/export.csv")
+    size = lines = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, "bytes": size, "lines": lines}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--export-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.export_only:
+        export_only()
+        return
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'bench-history.sqlite3'}"
+    (ROOT / "var").mkdir(exist_ok=True)
+    prepare_database(database_url)
+    os.environ.update(environment(database_url))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    probe = load(args.rows)
+    auditor, boss = Client(), Client()
+    auditor.login(username="auditor", password="bench-pass")
+    boss.login(username="boss", password="bench-pass")
+    week_ago = (timezone.localdate() - timedelta(days=7)).isoformat()
+    cases = [
+        ("history first page", auditor, "/history/", {}),
+        (
+            "filtered (network+status+7 days)",
+            auditor,
+            "/history/",
+            {"network": "line", "status": "failed", "created_after": week_ago},
+        ),
+        ("deep page (90% down)", auditor, "/history/", {"before": probe["deep_before"]}),
+        ("search by ottRequestId", auditor, "/history/", {"q": probe["request_id"]}),
+        ("search by recipient", auditor, "/history/", {"q": probe["ott_id"]}),
+        ("delivery detail", auditor, f"/history/{probe['detail_id']}/", {}),
+        ("admin changelist (first page)", boss, "/admin/ott_messages/delivery/", {}),
+        (
+            "admin changelist filtered",
+            boss,
+            "/admin/ott_messages/delivery/",
+            {"status__exact": "failed", "network__exact": "line"},
+        ),
+    ]
+    results = {name: timed(client, url, params, args.runs) for name, client, url, params in cases}
+    export = subprocess.run(
+        [sys.executable, __file__, "--export-only"], env={**os.environ}, capture_output=True, text=True, check=True
+    )
+    exported = json.loads(export.stdout.strip().splitlines()[-1])
+
+    from django.db import connection
+
+    engine = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+    print(f"history: {args.rows:,} deliveries over 90 days, {engine}, {args.runs} runs each, {os.cpu_count()} CPUs")
+    print(f"  load (bulk insert + ANALYZE): {probe['load_seconds']:.1f} s")
+    for name, (median, p95) in results.items():
+        print(f"  {name:36} median {median:8.1f} ms   p95 {p95:8.1f} ms")
+    first = results["history first page"][0]
+    filtered = results["filtered (network+status+7 days)"][0]
+    print(
+        f"  admin/history first page: {results['admin changelist (first page)'][0] / first:.0f}x; "
+        f"filtered: {results['admin changelist filtered'][0] / filtered:.0f}x (target >= 10x)"
+    )
+    slowest = max(median for name, (median, _) in results.items() if not name.startswith("admin"))
+    verdict = "met" if slowest <= 50 else "missed"
+    print(f"  slowest list/search/detail median {slowest:.1f} ms (target <= 50 ms): {verdict}")
+    print(
+        f"  CSV export: {exported['lines'] - 1:,} rows, {exported['bytes'] / 1e6:.0f} MB "
+        f"in {exported['seconds']:.1f} s, "
+        f"peak RSS {exported['peak_rss_mb']:.0f} MB (targets <= 30 s, <= 150 MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()

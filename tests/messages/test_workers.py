@@ -1,0 +1,76 @@
+"""Real worker processes: a worker killed mid-send, and two workers sharing one send.
+
+The sandbox's store is the witness: every messageKey accepted exactly once, every delivery terminal."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+from django.db.models import Count
+from django_tasks_db.models import DBTaskResult
+
+from messages.models import Attempt, Delivery, Send
+from messages.services import send_create
+from messages.tasks import deliver
+from sandbox.models import SandboxMessage
+from tests.conftest import start_worker, stop_worker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def assert_each_key_accepted_once(send: Send) -> None:
+    assert set(send.deliveries.values_list("status", flat=True)) == {Delivery.SENT}
+    keys = {str(k) for k in send.deliveries.values_list("message_key", flat=True)}
+    witnessed = dict(SandboxMessage.objects.values_list("message_key", "accepted_count"))
+    assert set(witnessed) == keys
+    assert set(witnessed.values()) == {1}
+
+
+def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(live_sandbox, marketer, line_draft):
+    recipients = [("sandbox-slow-40", f"ref-{n}") for n in range(2000)]
+    send = send_create(draft=line_draft, recipients=recipients, user=marketer)
+    lease = {"OTT_DELIVERY_LEASE_SECONDS": "3"}
+    first = start_worker(live_sandbox, **lease)
+    try:
+        wait_for(lambda: SandboxMessage.objects.count() >= 300, 60, "the first worker to be well into the send")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    stranded = send.deliveries.filter(status=Delivery.SENDING).count()
+    assert stranded > 0  # it died holding deliveries
+    second = start_worker(live_sandbox, **lease)
+    try:
+        wait_for(lambda: Send.objects.get(pk=send.pk).is_finished, 180, "the second worker to finish the send")
+    finally:
+        stop_worker(second)
+    send.refresh_from_db()
+    assert send.status == Send.DONE
+    assert_each_key_accepted_once(send)
+
+
+def test_two_workers_share_a_send_without_touching_the_same_delivery(live_sandbox, marketer, line_draft):
+    recipients = [("sandbox-slow-20", f"ref-{n}") for n in range(3000)]
+    send = send_create(draft=line_draft, recipients=recipients, user=marketer)
+    workers = [start_worker(live_sandbox), start_worker(live_sandbox)]
+    try:
+        wait_for(lambda: Send.objects.get(pk=send.pk).is_finished, 180, "the workers to finish the send")
+    finally:
+        for process in workers:
+            stop_worker(process)
+    send.refresh_from_db()
+    assert_each_key_accepted_once(send)
+    posts = Attempt.objects.filter(delivery__send=send, kind="send").values("delivery").annotate(n=Count("id"))
+    assert {row["n"] for row in posts} == {1}  # no delivery was posted twice
+    assert send.deliveries.filter(attempts=1).count() == 3000
+    # Both workers took part: the send's chunks ran in two different worker processes.
+    chunks = DBTaskResult.objects.filter(task_path=deliver.module_path).values_list("worker_ids", flat=True)
+    assert len({worker for ids in chunks for worker in ids}) == 2
