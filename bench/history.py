@@ -44,6 +44,7 @@ def environment(database_url: str) -> dict:
         "ALLOWED_HOSTS": "testserver,localhost",
         "OTT_SANDBOX": "false",
         "SECURE_COOKIES": "false",
+        "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "ERROR",
         "STATIC_MANIFEST": "false",
     }
@@ -61,9 +62,9 @@ def load(rows: int) -> dict:
 
     User = get_user_model()
     users = [User.objects.create_user(f"user{i}") for i in range(3)]
-    auditor = User.objects.create_user("auditor", password="bench-pass")
+    auditor = User.objects.create_user("auditor")
     auditor.groups.add(Group.objects.get(name="Auditors"))
-    User.objects.create_superuser("boss", password="bench-pass")
+    User.objects.create_superuser("boss")
     senders = [
         Sender.objects.create(network=("line", "messenger")[i % 2], sender_id=str(1_000_000 + i), name=f"Sender {i}")
         for i in range(20)
@@ -206,10 +207,11 @@ def export_only() -> None:
     import django
 
     django.setup()
+    from django.contrib.auth import get_user_model
     from django.test import Client
 
     client = Client()
-    client.login(username="auditor", password="bench-pass")
+    client.force_login(get_user_model().objects.get(username="auditor"))
     started = time.perf_counter()
     response = client.get("/history/export.csv")
     size = lines = 0
@@ -237,6 +239,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.test import Client
     from django.utils import timezone
@@ -244,8 +247,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     probe = load(args.rows)
     auditor, boss = Client(), Client()
-    auditor.login(username="auditor", password="bench-pass")
-    boss.login(username="boss", password="bench-pass")
+    auditor.force_login(get_user_model().objects.get(username="auditor"))
+    boss.force_login(get_user_model().objects.get(username="boss"))
     week_ago = (timezone.localdate() - timedelta(days=7)).isoformat()
     cases = [
         ("history first page", auditor, "/history/", {}),

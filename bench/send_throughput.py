@@ -86,6 +86,7 @@ def main() -> None:
         "DEBUG": "false",
         "SECRET_KEY": "bench-only",
         "ALLOWED_HOSTS": "localhost",
+        "SECURE_SSL_REDIRECT": "false",
         "OTT_SANDBOX": "false",
         "OTT_AUTH_URL": stub_url,
         "OTT_REST_URL": stub_url,

@@ -7,6 +7,7 @@ import json
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -181,10 +182,9 @@ def draft_new(request):
 
 @capability_required("view_drafts")
 def draft_edit(request, pk: int):
-    draft = get_object_or_404(Draft.objects.select_related("sender"), pk=pk)
     if request.method == "POST" and not has_capability(request.user, "compose"):
-        return render(request, "403.html", {"reason": "Your role cannot change drafts."}, status=403)
-    return _save(request, draft)
+        raise PermissionDenied("Your role does not allow this (compose).")
+    return _save(request, get_object_or_404(Draft.objects.select_related("sender"), pk=pk))
 
 
 @require_POST
