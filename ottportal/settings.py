@@ -205,6 +205,8 @@ OTT_RETRY_BACKOFF_SECONDS = env.float("OTT_RETRY_BACKOFF_SECONDS", default=2.0)
 OTT_SENDER_RATE_LIMIT = env.float("OTT_SENDER_RATE_LIMIT", default=1000.0)
 # A delivery claimed by a worker that stops renewing this lease (it died) is taken up again after it.
 OTT_DELIVERY_LEASE_SECONDS = env.float("OTT_DELIVERY_LEASE_SECONDS", default=120.0)
+# `manage.py ott_retention` deletes history older than this many days (run it from cron).
+OTT_RETENTION_DAYS = env.int("OTT_RETENTION_DAYS", default=400)
 OTT_CONNECT_TIMEOUT = env.float("OTT_CONNECT_TIMEOUT", default=5.0)
 OTT_READ_TIMEOUT = env.float("OTT_READ_TIMEOUT", default=30.0)
 # The sandbox: how long its tokens live, and the seconds between a message's status events.

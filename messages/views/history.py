@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 
 from django.http import StreamingHttpResponse
@@ -10,29 +9,11 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
+from messages.export import csv_lines
 from messages.models import Delivery
 from messages.selectors import HistoryFilterForm, deliveries_filtered, keyset_page
 from ott.redaction import redact
 from ottportal.roles import capability_required
-
-CSV_COLUMNS = [
-    ("created_at", "created_at"),
-    ("finished_at", "finished_at"),
-    ("send", "send_id"),
-    ("network", "network"),
-    ("sender", "sender__name"),
-    ("sent_by", "created_by__username"),
-    ("message_key", "message_key"),
-    ("ott_id", "ott_id"),
-    ("user_reference", "user_reference"),
-    ("status", "status"),
-    ("attempts", "attempts"),
-    ("http_status", "http_status"),
-    ("ott_request_id", "ott_request_id"),
-    ("error_code", "error_code"),
-    ("error_message", "error_message"),
-]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _filters(request) -> tuple[HistoryFilterForm, dict]:
@@ -81,32 +62,13 @@ def delivery_detail(request, pk: int):
     return render(request, "messages/delivery_detail.html", context)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _cell(value) -> str:
-    """Text for a spreadsheet: no formula injection from a recipient or a remote error message."""
-    text = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 @capability_required("view_history")
 def delivery_export(request):
     """The filtered history as CSV, streamed in constant memory whatever its size."""
     form, data = _filters(request)
     if form.is_bound and not form.is_valid():
         return render(request, "messages/delivery_list.html", {"form": form, "page": None}, status=400)
-    rows = deliveries_filtered(data).order_by("-id").values_list(*(source for _, source in CSV_COLUMNS))
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield "\ufeff" + writer.writerow([name for name, _ in CSV_COLUMNS])
-        for row in rows.iterator(chunk_size=2000):
-            yield writer.writerow([_cell(value) for value in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_lines(deliveries_filtered(data)), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="ott-history-{stamp}.csv"'
     return response
