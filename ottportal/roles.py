@@ -25,6 +25,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "compose": frozenset({ADMINS, MARKETERS}),
     "send": frozenset({ADMINS, MARKETERS}),
     "view_history": frozenset(ROLES),
+    "view_audit": frozenset({ADMINS, AUDITORS}),
 }
 
 # Django model permissions each group gets (for the admin site), as "app_label.codename" patterns.
@@ -98,6 +99,7 @@ NAVIGATION: tuple[tuple[str, str, str, str], ...] = (
     ("view_drafts", "messages:draft-list", "Drafts", "Compose messages with a live preview."),
     ("view_history", "messages:send-list", "Sends", "Progress of every send."),
     ("view_history", "messages:delivery-list", "History", "Every delivery, filterable, exportable."),
+    ("view_audit", "audit", "Audit log", "Logins, failed logins and sender changes."),
 )
 
 

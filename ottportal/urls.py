@@ -11,6 +11,7 @@ handler403 = "ottportal.views.permission_denied"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("audit/", views.audit_log, name="audit"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("senders/", include("senders.urls")),

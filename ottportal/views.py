@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 
+from axes.models import AccessFailureLog, AccessLog
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
@@ -14,7 +15,8 @@ from messages.charts import deliveries_per_day_svg
 from messages.models import Delivery
 from messages.selectors import dashboard
 from ott.networks import NETWORKS
-from ottportal.roles import user_roles
+from ottportal.roles import capability_required, user_roles
+from senders.models import SenderChange
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,34 @@ def home(request):
         "statuses": statuses,
     }
     return render(request, "ottportal/home.html", context)
+
+
+AUDIT_ROWS = 300
+
+
+@capability_required("view_audit")
+def audit_log(request):
+    """Logins, logouts, failed logins and sender changes, newest first (read-only)."""
+    events = []
+    for entry in AccessLog.objects.order_by("-attempt_time")[:AUDIT_ROWS]:
+        events.append((entry.attempt_time, entry.username, "Login", f"from {entry.ip_address}"))
+        if entry.logout_time:
+            events.append((entry.logout_time, entry.username, "Logout", ""))
+    for entry in AccessFailureLog.objects.order_by("-attempt_time")[:AUDIT_ROWS]:
+        what = "Failed login, locked out" if entry.locked_out else "Failed login"
+        events.append((entry.attempt_time, entry.username, what, f"from {entry.ip_address}"))
+    for change in SenderChange.objects.select_related("user").order_by("-created_at")[:AUDIT_ROWS]:
+        detail = "; ".join(f"{field}: {old} → {new}" for field, (old, new) in change.changes.items())
+        events.append(
+            (
+                change.created_at,
+                change.user,
+                f"Sender {change.get_action_display().lower()}",
+                f"{change.sender_label}. {detail}",
+            )
+        )
+    events.sort(key=lambda event: event[0], reverse=True)
+    return render(request, "ottportal/audit.html", {"events": events[:AUDIT_ROWS]})
 
 
 @login_not_required

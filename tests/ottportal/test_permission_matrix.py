@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 MATRIX: dict[str, tuple[str, str]] = {
     "/": ("role", "role"),
     "/healthz": ("public", "public"),
+    "/audit/": ("view_audit", "view_audit"),
     "/login/": ("public", "public"),
     "/logout/": ("public", "public"),
     "/senders/": ("view_senders", "view_senders"),

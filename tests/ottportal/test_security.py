@@ -116,3 +116,20 @@ def test_csp_allows_no_inline_script_in_our_templates():
         for match in re.finditer(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", path.read_text()):
             inline.append(f"{path.relative_to(ROOT)}: {match.group(0)}")
     assert inline == []
+
+
+def test_auditors_read_logins_failures_and_sender_changes(auditor, marketer, admin, settings):
+    from senders.models import Sender
+    from senders.services import sender_update
+
+    Client().post(reverse("login"), {"username": marketer.username, "password": "wrong"})
+    client = Client()
+    client.post(reverse("login"), {"username": marketer.username, "password": PASSWORD})
+    client.post(reverse("logout"))
+    sender = Sender.objects.create(network="line", sender_id="2000000009", name="Old <name>")
+    sender_update(sender=sender, name="New name", is_active=False, user=admin)
+    page = client_for(auditor).get(reverse("audit")).content.decode()
+    assert "Failed login" in page and "Login" in page and "Logout" in page
+    assert "Sender updated" in page and "Old &lt;name&gt;" in page and "New name" in page
+    assert PASSWORD not in page and "wrong" not in page
+    assert client_for(marketer).get(reverse("audit")).status_code == 403
