@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from ottportal import api, views
 
 handler403 = "ottportal.views.permission_denied"
+handler404 = "ottportal.views.page_not_found"
 
 urlpatterns = [
     path("", views.home, name="home"),

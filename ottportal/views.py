@@ -90,3 +90,10 @@ def permission_denied(request, exception=None):
     """The "no access" page: what the user is signed in as and why they cannot go on."""
     reason = str(exception) if exception and str(exception) else "Your account has no role for this page."
     return render(request, "403.html", {"reason": reason}, status=403)
+
+
+def page_not_found(request, exception=None):
+    """404: JSON under /api/ (clients parse it), the portal's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return render(request, "404.html", status=404)

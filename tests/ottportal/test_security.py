@@ -133,3 +133,11 @@ def test_auditors_read_logins_failures_and_sender_changes(auditor, marketer, adm
     assert "Sender updated" in page and "Old &lt;name&gt;" in page and "New name" in page
     assert PASSWORD not in page and "wrong" not in page
     assert client_for(marketer).get(reverse("audit")).status_code == 403
+
+
+def test_not_found_is_json_under_the_api_and_a_page_elsewhere(marketer):
+    client = client_for(marketer)
+    api = client.get("/api/v1/no-such-thing/")
+    assert api.status_code == 404 and api.json() == {"detail": "Not found."}
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and b"<!doctype html>" in page.content

@@ -1,0 +1,29 @@
+"""OpenAPI post-processing: every operation documents the error answers it can give."""
+
+from __future__ import annotations
+
+ERRORS = {
+    "400": "Invalid input: the body names each field (or `recipients[N]`, `contents[N].field`) and the rule",
+    "401": "No or invalid credentials (`Authorization: Token <key>` or a session)",
+    "403": "Your role does not allow this",
+    "404": "No such object",
+    "405": "This method does not apply here (history is read-only)",
+}
+ERROR_BODY = {
+    "type": "object",
+    "additionalProperties": True,
+    "description": "`detail`, or a list of messages per field",
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular post-processing hook: add the error answers to each operation that lacks them."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status, description in ERRORS.items():
+                operation["responses"].setdefault(
+                    status, {"description": description, "content": {"application/json": {"schema": ERROR_BODY}}}
+                )
+    return result
