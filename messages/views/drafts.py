@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from messages.services import (
     draft_update,
     draft_values,
 )
+from messages.views import filtered_page
 from ott.networks import MESSAGE_TAGS, NETWORK_CHOICES, NETWORKS
 from ott.payloads import build_send_body
 from ottportal.roles import capability_required, has_capability
@@ -49,20 +49,9 @@ class DraftFilterForm(forms.Form):
 def draft_list(request):
     form = DraftFilterForm(request.GET or None)
     drafts = Draft.objects.select_related("sender", "owner").order_by("-updated_at", "-id")
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["q"]:
-            drafts = drafts.filter(name__icontains=data["q"])
-        if data["network"]:
-            drafts = drafts.filter(sender__network=data["network"])
-        if data["sender"]:
-            drafts = drafts.filter(sender=data["sender"])
-        if data["owner"]:
-            drafts = drafts.filter(owner=data["owner"])
-    page = Paginator(drafts, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "messages/draft_list.html", {"form": form, "page_obj": page, "query": query.urlencode()})
+    lookups = {"q": "name__icontains", "network": "sender__network", "sender": "sender", "owner": "owner"}
+    page, query = filtered_page(request, drafts, form, lookups)
+    return render(request, "messages/draft_list.html", {"form": form, "page_obj": page, "query": query})
 
 
 def _place(live: dict, draft_form: DraftForm, kept: list, field: str, errors: list[str]) -> None:

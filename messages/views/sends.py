@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from messages.models import Delivery, Draft, RecipientList, Send
 from messages.recipients import Recipients, parse_csv, parse_text, row_problems
 from messages.selectors import send_counts, send_errors
 from messages.services import SAMPLE_MESSAGE_KEY, SendRefused, draft_problems_of, send_cancel, send_create
+from messages.views import filtered_page
 from ott.networks import NETWORK_CHOICES
 from ott.payloads import build_send_body
 from ottportal.roles import capability_required, has_capability
@@ -192,18 +192,9 @@ class SendFilterForm(forms.Form):
 def send_list(request):
     form = SendFilterForm(request.GET or None)
     sends = Send.objects.select_related("created_by", "sender")
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["network"]:
-            sends = sends.filter(network=data["network"])
-        if data["status"]:
-            sends = sends.filter(status=data["status"])
-        if data["user"]:
-            sends = sends.filter(created_by__username=data["user"])
-    page = Paginator(sends, 25).get_page(request.GET.get("page"))
+    lookups = {"network": "network", "status": "status", "user": "created_by__username"}
+    page, query = filtered_page(request, sends, form, lookups)
     counts = send_counts([s.pk for s in page])
     rows = [(send, counts[send.pk]) for send in page]
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page_obj": page, "rows": rows, "query": query.urlencode()}
+    context = {"form": form, "page_obj": page, "rows": rows, "query": query}
     return render(request, "messages/send_list.html", context)
