@@ -377,7 +377,7 @@ def check(body: Any, *, network_rules: bool = True) -> list[Problem]:
     `network_rules=False` runs only the contract layer (what Marketing Cloud answers 400 to).
     """
     if not isinstance(body, Mapping):
-        return [Problem("", "The request body must be a JSON object", INVALID_VALUE, "contract")]
+        return [Problem("body", "The request body must be a JSON object", INVALID_VALUE, "contract")]
     body = normalize(body)
     network = network_of(body)
     problems = list(_contract(body, network))

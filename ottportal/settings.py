@@ -118,6 +118,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# A pasted list of 100,000 recipients is a few MB of form data (Django's default cap is 2.5 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for a username from an
 # address, that pair is locked out for AXES_COOLOFF_MINUTES; the page says so.

@@ -133,3 +133,27 @@ def test_no_control_to_change_history_anywhere(auditor, admin, history):
     assert admin_client.post(f"/admin/ott_messages/delivery/{delivery.pk}/delete/").status_code == 403
     assert admin_client.get("/admin/ott_messages/send/add/").status_code == 403
     assert Send.objects.count() == 2
+
+
+def test_recipients_and_remote_error_messages_render_escaped_everywhere(admin, marketer, line_draft):
+    evil = '"><script>alert(1)</script>'
+    send = send_create(draft=line_draft, recipients=[(evil, "")], user=marketer)
+    delivery = send.deliveries.get()
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status="failed", error_message=f"remote said {evil}", validation_errors=[{"message": evil, "errorcode": 1}]
+    )
+    admin.is_staff = True
+    admin.save()
+    client = client_for(admin)
+    pages = [
+        reverse("messages:delivery-list"),
+        reverse("messages:delivery-detail", args=[delivery.pk]),
+        reverse("messages:send-detail", args=[send.pk]),
+        reverse("home"),
+        "/admin/ott_messages/delivery/",
+        f"/admin/ott_messages/delivery/{delivery.pk}/change/",
+    ]
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert "<script>alert(1)" not in html, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html or url == reverse("home"), url

@@ -152,3 +152,10 @@ def test_history_is_read_only_in_the_api(admin, marketer, line_draft):
         assert getattr(api, method)(f"/api/v1/deliveries/{delivery.pk}/", {}, format="json").status_code == 405
         assert getattr(api, method)(f"/api/v1/sends/{delivery.send_id}/", {}, format="json").status_code == 405
     assert api.post("/api/v1/deliveries/", {}, format="json").status_code == 405
+
+
+def test_a_pasted_list_of_a_hundred_thousand_recipients(marketer, line_draft):
+    pasted = "\n".join(f"U{n:08d},ref-{n}" for n in range(100_000))
+    response = start(marketer, line_draft, pasted=pasted)
+    assert response.status_code == 302
+    assert len(RecipientList.objects.get().recipients) == 100_000
