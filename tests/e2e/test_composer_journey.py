@@ -59,6 +59,10 @@ def test_marketer_composes_switches_network_and_saves(page, live_server, markete
     assert [c["type"] for c in body["message"]["contents"]] == ["text", "image", "native"]
     assert_controls_labelled(page)
     screenshot(page, "composer-line")
+    page.get_by_role("button", name="Copy as curl").click()
+    copied = page.evaluate("window.lastCopiedText")
+    assert copied.startswith('curl -X POST "$OTT_REST_URL/ott/v1/send"') and "Bearer $OTT_TOKEN" in copied
+    assert json.loads(copied.split("-d '", 1)[1].rstrip("'")) == body
 
     # Messenger allows one block: the limit error shows at once, nothing is lost.
     page.get_by_label("Sender").select_option(label=f"{messenger_sender.name} (Messenger {messenger_sender.sender_id})")
