@@ -194,4 +194,9 @@
 
   form.querySelectorAll("textarea[name$='-native_payload']").forEach(jsonStatus);
   refreshAll();
+  // What was typed before the page finished loading (htmx listens only from then on) is checked once
+  // htmx is ready: its own DOMContentLoaded handler was registered first, so it has run by now.
+  document.addEventListener("DOMContentLoaded", () => {
+    if (sender && sender.value && window.htmx) window.htmx.trigger(form, "composer-changed");
+  }, { once: true });
 })();

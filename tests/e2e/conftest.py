@@ -79,6 +79,7 @@ def page(page):
     page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.set_default_timeout(15_000)
+    page.set_default_navigation_timeout(30_000)
     yield page
     assert errors == [], f"JavaScript errors: {errors}"
 
