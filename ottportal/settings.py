@@ -48,11 +48,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_tasks",
+    # Before django_tasks_db: its `db_worker` command is the one that survives a lost database.
+    "messages.apps.OttMessagesConfig",
     "django_tasks_db",
     "axes",
     "csp",
     "senders",
-    "messages.apps.OttMessagesConfig",
     "sandbox",
     # Last: its post_migrate handler gives the role groups their permissions once every app has its own.
     "ottportal",

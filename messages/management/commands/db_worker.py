@@ -1,0 +1,35 @@
+"""`manage.py db_worker`: django-tasks' database worker, made to survive a lost database connection.
+
+The stock worker exits when the database goes away (a PostgreSQL restart, a failover). This one logs
+it, waits, reconnects and goes on; a chunk that was running when the database went away is taken up
+again after its deliveries' lease expires (with a status lookup before any resend). Every option of
+the stock command works as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.db import InterfaceError, OperationalError, connections
+from django_tasks_db.management.commands.db_worker import Command as StockWorker
+
+logger = logging.getLogger(__name__)
+RECONNECT_SECONDS = 2.0
+
+
+class Command(StockWorker):
+    help = f"{StockWorker.help}; waits and reconnects when the database connection is lost."
+
+    def handle(self, *args, **options):
+        while True:
+            try:
+                return super().handle(*args, **options)
+            except (OperationalError, InterfaceError) as exc:
+                logger.warning("database unavailable (%s); reconnecting in %.0f s", exc, RECONNECT_SECONDS)
+                for connection in connections.all():
+                    try:
+                        connection.close()
+                    except (OperationalError, InterfaceError):
+                        connection.connection = None
+                time.sleep(RECONNECT_SECONDS)
