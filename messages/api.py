@@ -1,7 +1,8 @@
-"""`/api/v1/drafts/`: read for every role, write for marketers and admins.
+"""`/api/v1/drafts/` (read for every role, write for marketers and admins; `POST .../send/` queues a
+send), and the read-only history: `/api/v1/sends/` and `/api/v1/deliveries/`.
 
 Validation is the service's (`ott.rules`), so the API answers with the same messages as the composer;
-block errors are keyed `contents[N].field`, N counting from 1.
+block errors are keyed `contents[N].field`, N counting from 1, and recipients `recipients[N]`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ class RecipientSerializer(serializers.Serializer):
 
 class SendRequestSerializer(serializers.Serializer):
     recipients = RecipientSerializer(many=True, allow_empty=False, max_length=MAX_ROWS)
+
+
+class SendQueuedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    total = serializers.IntegerField()
 
 
 class SendSerializer(serializers.ModelSerializer):
@@ -117,7 +124,7 @@ class DraftViewSet(viewsets.ModelViewSet):
             self.write_capability = "send"
         return super().get_permissions()
 
-    @extend_schema(request=SendRequestSerializer, responses={202: SendSerializer})
+    @extend_schema(request=SendRequestSerializer, responses={202: SendQueuedSerializer})
     @action(detail=True, methods=["post"])
     def send(self, request, pk=None):
         """Queue this draft for the recipients; 202 with the send (the worker delivers it)."""
@@ -143,7 +150,8 @@ class DraftViewSet(viewsets.ModelViewSet):
             )
         except SendRefused as exc:
             raise ValidationError({"non_field_errors": [str(exc)]}) from exc
-        return Response({"id": send.pk, "status": send.status, "total": send.total}, status=status.HTTP_202_ACCEPTED)
+        queued = SendQueuedSerializer({"id": send.pk, "status": send.status, "total": send.total})
+        return Response(queued.data, status=status.HTTP_202_ACCEPTED)
 
 
 class SendViewSet(viewsets.ReadOnlyModelViewSet):

@@ -23,10 +23,6 @@ class Recipients:
     duplicates: int = 0
     error: str = ""  # a problem with the input as a whole (wrong header, too many rows)
 
-    @property
-    def ok(self) -> bool:
-        return not self.error and bool(self.valid)
-
 
 def row_problems(ott_id: str, user_reference: str, network: str) -> list[str]:
     problems = recipient_problems(ott_id, "ottId") + recipient_problems(user_reference, "userReference")
