@@ -58,50 +58,45 @@ class RateLimiter:
 
 
 _shared_lock = threading.Lock()
-_limiter: RateLimiter | None = None
-_pool: tuple[int, ThreadPoolExecutor] | None = None
-_client: tuple[tuple, OttClient] | None = None
+_shared: dict[str, tuple] = {}
+
+
+def _process_wide(name: str, key, make):
+    """One object per worker process for `name`, made again when its configuration `key` changes, so
+    every task in the process shares it (and a pool's threads keep their Sessions and connections)."""
+    with _shared_lock:
+        current = _shared.get(name)
+        if current is None or current[0] != key:
+            if current is not None and isinstance(current[1], ThreadPoolExecutor):
+                current[1].shutdown(wait=False)
+            current = _shared[name] = (key, make())
+        return current[1]
 
 
 def rate_limiter() -> RateLimiter:
-    """The process-wide limiter, so every task in a worker shares one budget per sender."""
-    global _limiter
-    with _shared_lock:
-        rate = float(settings.OTT_SENDER_RATE_LIMIT)
-        if _limiter is None or _limiter.interval != (1.0 / rate if rate > 0 else 0.0):
-            _limiter = RateLimiter(rate)
-        return _limiter
+    rate = float(settings.OTT_SENDER_RATE_LIMIT)
+    return _process_wide("limiter", rate, lambda: RateLimiter(rate))
 
 
 def shared_client() -> OttClient:
-    """One client per process (and per configuration), so the pool threads keep their Sessions."""
-    global _client
-    key = (
-        settings.OTT_AUTH_URL,
-        settings.OTT_REST_URL,
-        settings.OTT_CLIENT_ID,
-        settings.OTT_CLIENT_SECRET,
-        settings.OTT_CONNECT_TIMEOUT,
-        settings.OTT_READ_TIMEOUT,
-        settings.OTT_SEND_CONCURRENCY,
+    key = tuple(
+        getattr(settings, name)
+        for name in (
+            "OTT_AUTH_URL",
+            "OTT_REST_URL",
+            "OTT_CLIENT_ID",
+            "OTT_CLIENT_SECRET",
+            "OTT_CONNECT_TIMEOUT",
+            "OTT_READ_TIMEOUT",
+            "OTT_SEND_CONCURRENCY",
+        )
     )
-    with _shared_lock:
-        if _client is None or _client[0] != key:
-            _client = (key, OttClient.from_settings())
-        return _client[1]
+    return _process_wide("client", key, OttClient.from_settings)
 
 
 def send_pool() -> ThreadPoolExecutor:
-    """The process-wide pool of OTT_SEND_CONCURRENCY threads: it outlives tasks, so its threads keep
-    their Sessions (and their open connections) from one chunk to the next."""
-    global _pool
     size = max(1, int(settings.OTT_SEND_CONCURRENCY))
-    with _shared_lock:
-        if _pool is None or _pool[0] != size:
-            if _pool is not None:
-                _pool[1].shutdown(wait=False)
-            _pool = (size, ThreadPoolExecutor(max_workers=size, thread_name_prefix="ott-send"))
-        return _pool[1]
+    return _process_wide("pool", size, lambda: ThreadPoolExecutor(max_workers=size, thread_name_prefix="ott-send"))
 
 
 @dataclass
@@ -137,23 +132,33 @@ def claim(send_id: int, ids: list[int]) -> list[Delivery]:
     return claimed
 
 
+def _lookup(client: OttClient, delivery: Delivery) -> tuple:
+    """(when, answer) of `GET /ott/v1/send/{messageKey}`: does Marketing Cloud already have it?"""
+    return timezone.now(), client.get_send_status(str(delivery.message_key))
+
+
+def _found(answer) -> bool:
+    return isinstance(answer, SendStatus) and answer.found
+
+
 def delivery_attempt(client: OttClient, delivery: Delivery, limiter: RateLimiter) -> Result:
     """One try for one delivery; never raises. Asks the status endpoint first when a previous try
     may have reached Marketing Cloud, and after a last try that may have."""
     lookup = None
     if delivery.needs_lookup:
-        lookup = (timezone.now(), client.get_send_status(str(delivery.message_key)))
-        if isinstance(lookup[1], SendStatus) and lookup[1].found:
-            return Result(delivery, lookup[1], lookup[0], lookup)
-        if not isinstance(lookup[1], SendStatus):  # the lookup itself failed: try again later
-            failed = Failed(f"status lookup failed: {_reason(lookup[1])}", transient=True, ambiguous=True)
-            return Result(delivery, failed, lookup[0], lookup, posted=False)
+        lookup = _lookup(client, delivery)
+        at, answer = lookup
+        if _found(answer):
+            return Result(delivery, answer, at, lookup)
+        if not isinstance(answer, SendStatus):  # the lookup itself failed: try again later
+            failed = Failed(f"status lookup failed: {_reason(answer)}", transient=True, ambiguous=True)
+            return Result(delivery, failed, at, lookup, posted=False)
     limiter.wait(delivery.sender_id)
     at = timezone.now()
     outcome = client.send(delivery.payload)
     if isinstance(outcome, Failed) and outcome.ambiguous and delivery.attempts >= settings.OTT_SEND_MAX_ATTEMPTS:
-        final = (timezone.now(), client.get_send_status(str(delivery.message_key)))
-        if isinstance(final[1], SendStatus) and final[1].found:
+        final = _lookup(client, delivery)
+        if _found(final[1]):
             return Result(delivery, final[1], at, final)
     return Result(delivery, outcome, at, lookup)
 
@@ -178,35 +183,27 @@ def _response_text(outcome) -> str:
     return (getattr(outcome, "raw_text", "") or "")[:RESPONSE_LIMIT]
 
 
+def _lookup_log(d: Delivery, at, answer) -> Attempt:
+    if _found(answer):
+        outcome, status, detail = "found", 200, "Marketing Cloud has this messageKey"
+    elif isinstance(answer, SendStatus):
+        outcome, status, detail = "unknown", None, "Marketing Cloud does not have this messageKey"
+    else:
+        outcome, status, detail = "unknown", answer.http_status or None, _reason(answer)
+    return Attempt(
+        delivery=d, number=d.attempts, kind="lookup", at=at, outcome=outcome, http_status=status, detail=detail
+    )
+
+
 def _apply(result: Result, now, canceled: bool) -> tuple[list[Attempt], bool]:
     """Set the delivery's fields from its outcome; returns its attempt log rows and whether to retry."""
     d, outcome = result.delivery, result.outcome
     log: list[Attempt] = []
-    number = d.attempts
+    d.lease_until = None
     if result.lookup:
-        at, answer = result.lookup
-        found = isinstance(answer, SendStatus) and answer.found
-        text = (
-            "Marketing Cloud has this messageKey"
-            if found
-            else (
-                "Marketing Cloud does not have this messageKey" if isinstance(answer, SendStatus) else _reason(answer)
-            )
-        )
-        log.append(
-            Attempt(
-                delivery=d,
-                number=number,
-                kind="lookup",
-                at=at,
-                outcome="found" if found else "unknown",
-                http_status=getattr(answer, "http_status", None) or (200 if found else None),
-                detail=text,
-            )
-        )
-        if isinstance(answer, SendStatus) and not answer.found:
+        log.append(_lookup_log(d, *result.lookup))
+        if isinstance(result.lookup[1], SendStatus) and not result.lookup[1].found:
             d.needs_lookup = False
-    retry = False
     if isinstance(outcome, SendStatus):  # found by the lookup: it went through earlier
         d.status, d.needs_lookup, d.finished_at = Delivery.SENT, False, now
         d.error_code, d.error_message, d.validation_errors = None, "", []
@@ -216,7 +213,7 @@ def _apply(result: Result, now, canceled: bool) -> tuple[list[Attempt], bool]:
         log.append(
             Attempt(
                 delivery=d,
-                number=number,
+                number=d.attempts,
                 at=result.at,
                 outcome=type(outcome).__name__.lower(),
                 http_status=outcome.http_status or None,
@@ -230,25 +227,23 @@ def _apply(result: Result, now, canceled: bool) -> tuple[list[Attempt], bool]:
     if isinstance(outcome, Accepted):
         d.status, d.ott_request_id, d.needs_lookup, d.finished_at = Delivery.SENT, outcome.ott_request_id, False, now
         d.error_code, d.error_message, d.validation_errors = None, "", []
-    elif isinstance(outcome, Rejected):
+        return log, False
+    if isinstance(outcome, Rejected):
         d.status, d.finished_at = Delivery.REJECTED, now
         d.error_code, d.error_message = outcome.errorcode, outcome.message
         d.validation_errors = outcome.validation_errors
-    else:
-        d.error_code, d.error_message = outcome.errorcode, outcome.reason
-        d.needs_lookup = d.needs_lookup or outcome.ambiguous
-        if outcome.transient and d.attempts < settings.OTT_SEND_MAX_ATTEMPTS and not canceled:
-            d.status = Delivery.QUEUED
-            d.next_attempt_at = now + timedelta(seconds=_backoff(d.attempts, outcome))
-            retry = True
-        elif outcome.transient and canceled and d.attempts < settings.OTT_SEND_MAX_ATTEMPTS:
-            d.status, d.finished_at = Delivery.CANCELED, now
-        else:
-            d.status, d.finished_at = Delivery.FAILED, now
-            if outcome.transient:
-                d.error_message = f"{outcome.reason} (gave up after {d.attempts} attempts)"
-    d.lease_until = None
-    return log, retry
+        return log, False
+    d.error_code, d.error_message = outcome.errorcode, outcome.reason
+    d.needs_lookup = d.needs_lookup or outcome.ambiguous
+    retryable = outcome.transient and d.attempts < settings.OTT_SEND_MAX_ATTEMPTS
+    if retryable and not canceled:
+        d.status = Delivery.QUEUED
+        d.next_attempt_at = now + timedelta(seconds=_backoff(d.attempts, outcome))
+        return log, True
+    d.status, d.finished_at = (Delivery.CANCELED if retryable else Delivery.FAILED), now
+    if outcome.transient and not retryable:
+        d.error_message = f"{outcome.reason} (gave up after {d.attempts} attempts)"
+    return log, False
 
 
 _WRITE_FIELDS = [

@@ -147,10 +147,9 @@ def send_create(
     for number, (ott_id, user_reference) in enumerate(recipients, start=1):
         if problems := row_problems(ott_id, user_reference, sender.network):
             raise SendRefused(f"Recipient {number}: {' '.join(problems)}")
-    message = draft.to_message()
-    if problems := rules.check(build_send_body(message, message_key=SAMPLE_MESSAGE_KEY, ott_id=SAMPLE_OTT_ID)):
-        raise SendRefused("The draft cannot be sent: " + " ".join(p.message for p in problems))
-    template = message_template(message)
+    if problems := draft_problems_of(draft):
+        raise SendRefused("The draft cannot be sent: " + " ".join(m for errors in problems.values() for m in errors))
+    template = message_template(draft.to_message())
     with transaction.atomic():
         send = Send.objects.create(
             draft=draft,
