@@ -46,8 +46,26 @@ class HistoryFilterForm(forms.Form):
         return data
 
 
+def apply_filters(queryset: QuerySet, data: dict, lookups: dict[str, str]) -> QuerySet:
+    """Filter by each non-empty value of `data` through its ORM lookup (field name -> lookup)."""
+    for field, lookup in lookups.items():
+        if value := data.get(field):
+            queryset = queryset.filter(**{lookup: value})
+    return queryset
+
+
 def _day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def created_between(queryset: QuerySet, created_after=None, created_before=None) -> QuerySet:
+    """Deliveries created from the day `created_after` through the day `created_before` (local days),
+    as a range on created_at so its index serves it."""
+    if created_after:
+        queryset = queryset.filter(created_at__gte=_day_start(created_after))
+    if created_before:
+        queryset = queryset.filter(created_at__lt=_day_start(created_before) + timezone.timedelta(days=1))
+    return queryset
 
 
 SEARCH_LIMIT = 5_000  # newest matches kept per searched column (SQLite caps query parameters)
@@ -70,21 +88,9 @@ def delivery_search(queryset: QuerySet, q: str) -> QuerySet:
 
 def deliveries_filtered(data: dict) -> QuerySet:
     """Deliveries matching a cleaned HistoryFilterForm (or the API's equivalent parameters)."""
-    queryset = Delivery.objects.all()
-    if data.get("network"):
-        queryset = queryset.filter(network=data["network"])
-    if data.get("sender"):
-        queryset = queryset.filter(sender=data["sender"])
-    if data.get("status"):
-        queryset = queryset.filter(status=data["status"])
-    if data.get("user"):
-        queryset = queryset.filter(created_by=data["user"])
-    if data.get("send"):
-        queryset = queryset.filter(send_id=data["send"])
-    if data.get("created_after"):
-        queryset = queryset.filter(created_at__gte=_day_start(data["created_after"]))
-    if data.get("created_before"):
-        queryset = queryset.filter(created_at__lt=_day_start(data["created_before"]) + timezone.timedelta(days=1))
+    lookups = {"network": "network", "sender": "sender", "status": "status", "user": "created_by", "send": "send_id"}
+    queryset = apply_filters(Delivery.objects.all(), data, lookups)
+    queryset = created_between(queryset, data.get("created_after"), data.get("created_before"))
     return delivery_search(queryset, data.get("q") or "")
 
 

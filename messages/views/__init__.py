@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
+from messages.selectors import apply_filters
+
 PER_PAGE = 25
 
 
@@ -12,9 +14,7 @@ def filtered_page(request, queryset: QuerySet, form, lookups: dict[str, str]) ->
     """Apply a valid filter form (field -> ORM lookup, empty fields ignored) and return the requested
     page with the query string that keeps the filters on the page links."""
     if form.is_valid():
-        for field, lookup in lookups.items():
-            if value := form.cleaned_data.get(field):
-                queryset = queryset.filter(**{lookup: value})
+        queryset = apply_filters(queryset, form.cleaned_data, lookups)
     page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from messages.models import Delivery, RecipientList, Send
+from messages.services import send_create
 from sandbox.models import SandboxMessage
 from tests.conftest import client_for
 from tests.messages.conftest import api_for, run_worker
@@ -159,3 +163,13 @@ def test_a_pasted_list_of_a_hundred_thousand_recipients(marketer, line_draft):
     response = start(marketer, line_draft, pasted=pasted)
     assert response.status_code == 302
     assert len(RecipientList.objects.get().recipients) == 100_000
+
+
+def test_api_day_range_filters(auditor, marketer, line_draft):
+    send = send_create(draft=line_draft, recipients=[("U-old", ""), ("U-new", "")], user=marketer)
+    Delivery.objects.filter(send=send, ott_id="U-old").update(created_at=timezone.now() - timedelta(days=3))
+    today = timezone.localdate().isoformat()
+    rows = api_for(auditor).get("/api/v1/deliveries/", {"created_after": today, "created_before": today}).json()
+    assert [r["ott_id"] for r in rows["results"]] == ["U-new"]
+    bad = api_for(auditor).get("/api/v1/deliveries/", {"created_after": "2026-02-30"})
+    assert bad.status_code == 400 and "created_after" in bad.json()
