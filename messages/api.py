@@ -119,13 +119,8 @@ class DraftViewSet(viewsets.ModelViewSet):
     write_capability = "compose"
     filterset_fields = ["sender", "owner"]
 
-    def get_permissions(self):
-        if self.action == "send":
-            self.write_capability = "send"
-        return super().get_permissions()
-
     @extend_schema(request=SendRequestSerializer, responses={202: SendQueuedSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], write_capability="send")
     def send(self, request, pk=None):
         """Queue this draft for the recipients; 202 with the send (the worker delivers it)."""
         draft = self.get_object()

@@ -15,7 +15,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from messages.models import Delivery, Send
-from ott.networks import NETWORK_CHOICES
+from ott.networks import NETWORK_CHOICES, NETWORKS
 from senders.models import Sender
 
 PAGE_SIZE = 50
@@ -143,11 +143,26 @@ class Dashboard:
     days: list[tuple]  # (date, {status: n}) for the last 14 days, oldest first
     last_sends: list
 
+    @property
+    def windows(self) -> list[tuple[str, dict]]:
+        return [("Today", self.today), ("Last 7 days", self.week)]
+
+
+STATUS_NAMES = [status for status, _ in Delivery.STATUSES]
+
 
 def _window(since) -> dict:
+    """Sends and deliveries since a moment: totals, counts by (network, status), and the same counts
+    as table rows, one per network: (label, [count per status in STATUS_NAMES])."""
     deliveries = Delivery.objects.filter(created_at__gte=since)
     by = {(n, s): c for n, s, c in deliveries.values_list("network", "status").annotate(c=Count("id")).order_by()}
-    return {"sends": Send.objects.filter(created_at__gte=since).count(), "deliveries": sum(by.values()), "by": by}
+    rows = [(net.label, [by.get((net.name, s), 0) for s in STATUS_NAMES]) for net in NETWORKS.values()]
+    return {
+        "sends": Send.objects.filter(created_at__gte=since).count(),
+        "deliveries": sum(by.values()),
+        "by": by,
+        "rows": rows,
+    }
 
 
 def dashboard(now=None) -> Dashboard:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from messages import delivery
@@ -40,6 +40,6 @@ def housekeeping() -> dict:
 
 def schedule_housekeeping(*, after: timedelta = timedelta(0)) -> None:
     """Enqueue housekeeping unless one is already waiting."""
-    waiting = DBTaskResult.objects.filter(task_path=housekeeping.module_path, status="READY")
+    waiting = DBTaskResult.objects.filter(task_path=housekeeping.module_path, status=TaskResultStatus.READY)
     if not waiting.exists():
         housekeeping.using(run_after=timezone.now() + after).enqueue()

@@ -12,9 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from messages.charts import deliveries_per_day_svg
-from messages.models import Delivery
-from messages.selectors import dashboard
-from ott.networks import NETWORKS
+from messages.selectors import STATUS_NAMES, dashboard
 from ottportal.roles import capability_required, user_roles
 from senders.models import SenderChange
 
@@ -25,21 +23,7 @@ def home(request):
     if not user_roles(request.user):
         raise PermissionDenied("Your account has no role, so there is nothing you can use yet.")
     board = dashboard()
-    networks = [(n.name, n.label) for n in NETWORKS.values()]
-    statuses = [s for s, _ in Delivery.STATUSES]
-    context = {
-        "board": board,
-        "chart": deliveries_per_day_svg(board.days),
-        "figures": [
-            (
-                label,
-                window,
-                [(name, net_label, [window["by"].get((name, s), 0) for s in statuses]) for name, net_label in networks],
-            )
-            for label, window in (("Today", board.today), ("Last 7 days", board.week))
-        ],
-        "statuses": statuses,
-    }
+    context = {"board": board, "chart": deliveries_per_day_svg(board.days), "statuses": STATUS_NAMES}
     return render(request, "ottportal/home.html", context)
 
 

@@ -158,10 +158,7 @@ def _save(request, draft: Draft | None):
         else:
             messages.success(request, f"Saved “{draft.name}”.")
             return redirect("messages:draft-edit", pk=draft.pk)
-    status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and "values" not in live and not live["summary"]:
-        live["summary"] = [("Sender", "Choose a sender.")]
-    return _page(request, draft, draft_form, formset, live, status)
+    return _page(request, draft, draft_form, formset, live, 400 if request.method == "POST" else 200)
 
 
 @capability_required("compose")

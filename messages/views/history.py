@@ -28,10 +28,12 @@ def _cursor(value: str | None) -> int | None:
 @capability_required("view_history")
 def delivery_list(request):
     form, data = _filters(request)
-    queryset = deliveries_filtered(data).select_related("sender") if data or not form.is_bound else None
     page = None
-    if queryset is not None:
-        page = keyset_page(queryset, before=_cursor(request.GET.get("before")), after=_cursor(request.GET.get("after")))
+    if not form.errors:  # unfiltered, or filters that make sense
+        deliveries = deliveries_filtered(data).select_related("sender")
+        page = keyset_page(
+            deliveries, before=_cursor(request.GET.get("before")), after=_cursor(request.GET.get("after"))
+        )
     query = request.GET.copy()
     for key in ("before", "after"):
         query.pop(key, None)

@@ -133,7 +133,7 @@ def send_confirm(request, pk):
     return render(request, "messages/send_confirm.html", context)
 
 
-def _progress_context(send: Send) -> dict:
+def _progress_context(request, send: Send) -> dict:
     counts = send_counts([send.pk])[send.pk]
     done = sum(counts[s] for s in Delivery.TERMINAL)
     context = {
@@ -149,24 +149,21 @@ def _progress_context(send: Send) -> dict:
         if not send.is_finished and rate > 0:
             context["seconds_left"] = int((send.total - done) / rate)
     context["errors"] = send_errors(send)
+    context["can_cancel"] = has_capability(request.user, "send") and not send.is_finished
     return context
 
 
 @capability_required("view_history")
 def send_detail(request, pk: int):
     send = get_object_or_404(Send.objects.select_related("created_by", "sender", "draft"), pk=pk)
-    context = _progress_context(send)
-    context["can_cancel"] = has_capability(request.user, "send") and not send.is_finished
-    return render(request, "messages/send_detail.html", context)
+    return render(request, "messages/send_detail.html", _progress_context(request, send))
 
 
 @capability_required("view_history")
 def send_progress(request, pk: int):
     """The live part of the send page (htmx polls it while the send runs)."""
     send = get_object_or_404(Send, pk=pk)
-    context = _progress_context(send)
-    context["can_cancel"] = has_capability(request.user, "send") and not send.is_finished
-    return render(request, "messages/inc/send_progress.html", context)
+    return render(request, "messages/inc/send_progress.html", _progress_context(request, send))
 
 
 @require_POST
