@@ -65,7 +65,8 @@ class SendSerializer(serializers.ModelSerializer):
         fields = ["id", "draft", "status", "total", "counts", "created_by", "created_at"]
 
     def get_counts(self, send: Send) -> dict[str, int]:
-        return send_counts([send.pk])[send.pk]
+        counts = self.context.get("counts")  # a list page counts all its sends in one query
+        return counts[send.pk] if counts is not None else send_counts([send.pk])[send.pk]
 
 
 class DraftSerializer(serializers.ModelSerializer):
@@ -155,6 +156,14 @@ class SendViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [CapabilityPermission]
     read_capability = "view_history"
     filterset_fields = ["status", "network", "draft", "created_by"]
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        sends = list(page if page is not None else queryset)
+        context = {**self.get_serializer_context(), "counts": send_counts([send.pk for send in sends])}
+        data = self.get_serializer(sends, many=True, context=context).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
 
 
 class DeliverySerializer(serializers.ModelSerializer):

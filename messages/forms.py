@@ -87,8 +87,7 @@ class BlockForm(forms.Form):
         return payload
 
     def values(self) -> dict:
-        data = {key: value for key, value in self.cleaned_data.items() if key not in ("ORDER", "DELETE")}
-        return {**data, "duration": data.get("duration")}
+        return {key: value for key, value in self.cleaned_data.items() if key not in ("ORDER", "DELETE")}
 
 
 class BaseBlockFormSet(forms.BaseFormSet):

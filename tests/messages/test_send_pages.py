@@ -173,3 +173,12 @@ def test_api_day_range_filters(auditor, marketer, line_draft):
     assert [r["ott_id"] for r in rows["results"]] == ["U-new"]
     bad = api_for(auditor).get("/api/v1/deliveries/", {"created_after": "2026-02-30"})
     assert bad.status_code == 400 and "created_after" in bad.json()
+
+
+def test_api_sends_list_counts_each_page_in_one_query(auditor, marketer, line_draft, django_assert_max_num_queries):
+    for _ in range(5):
+        send_create(draft=line_draft, recipients=[("U1", ""), ("U2", "")], user=marketer)
+    api = api_for(auditor)
+    with django_assert_max_num_queries(8):
+        rows = api.get("/api/v1/sends/").json()["results"]
+    assert [row["counts"]["queued"] for row in rows] == [2] * 5
