@@ -30,7 +30,7 @@ class RegistrationForm(forms.Form):
     """Fields shared by both networks; subclasses add theirs and name the network."""
 
     network: str = ""
-    # form field -> Marketing Cloud registration attribute
+    # form field -> Marketing Cloud registration attribute, in the order the form shows them
     attribute_names: dict[str, str] = {}
 
     endpoint_url = forms.CharField(
@@ -44,6 +44,7 @@ class RegistrationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.order_fields(list(self.attribute_names))
         info = NETWORKS[self.network]
         self.fields["sender_id"].label = info.sender_label
         self.fields["name"].label = f"{info.label} {'page' if self.network == MESSENGER else 'channel'} name"
@@ -99,17 +100,6 @@ class MessengerRegistrationForm(RegistrationForm):
         "endpoint_url": "endpointUrl",
         "is_active": "isActive",
     }
-    field_order = [
-        "application_id",
-        "application_secret",
-        "sender_id",
-        "name",
-        "page_access_token",
-        "callback_verify_token",
-        "endpoint_url",
-        "is_active",
-    ]
-
     application_id = forms.CharField(label="Facebook app ID", max_length=100)
     application_secret = _secret("Facebook app secret", required=True)
     sender_id = _sender_id_field()
@@ -130,17 +120,6 @@ class LineRegistrationForm(RegistrationForm):
         "endpoint_url": "endpointUrl",
         "is_active": "isActive",
     }
-    field_order = [
-        "sender_id",
-        "name",
-        "channel_secret",
-        "customer_connect_secret",
-        "is_transactional",
-        "is_test_channel",
-        "endpoint_url",
-        "is_active",
-    ]
-
     sender_id = _sender_id_field()
     name = _name_field()
     channel_secret = _secret("Channel secret", required=True)
