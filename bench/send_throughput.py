@@ -138,7 +138,7 @@ def main() -> None:
     import requests
 
     stats = requests.get(f"{stub_url}/stats", timeout=5).json()
-    exactly_once = counts.get(Delivery.SENT) == args.n == stats["unique"] == stats["posts"]
+    exactly_once = counts.get(Delivery.Status.SENT) == args.n == stats["unique"] == stats["posts"]
     portal_rate = args.n / busy
 
     # Ceiling: the same bodies, the same concurrency, a bare thread pool with one Session per thread.
@@ -165,7 +165,7 @@ def main() -> None:
     for delivery in sample:
         answer = requests.post(f"{stub_url}/ott/v1/send", json=delivery.payload, headers=headers, timeout=30)
         delivery.ott_request_id = answer.json()["ottRequestId"]
-        delivery.status = Delivery.SENT
+        delivery.status = Delivery.Status.SENT
         delivery.save()
     naive_rate = len(sample) / (time.perf_counter() - started)
     stub.terminate()

@@ -8,12 +8,12 @@ from messages.models import Delivery
 
 # Stacked from the bottom: what went well first.
 SERIES = [
-    (Delivery.SENT, "#1e7b3a"),
-    (Delivery.REJECTED, "#b3261e"),
-    (Delivery.FAILED, "#e8710a"),
-    (Delivery.CANCELED, "#8a94a6"),
-    (Delivery.QUEUED, "#c9a227"),
-    (Delivery.SENDING, "#c9a227"),
+    (Delivery.Status.SENT, "#1e7b3a"),
+    (Delivery.Status.REJECTED, "#b3261e"),
+    (Delivery.Status.FAILED, "#e8710a"),
+    (Delivery.Status.CANCELED, "#8a94a6"),
+    (Delivery.Status.QUEUED, "#c9a227"),
+    (Delivery.Status.SENDING, "#c9a227"),
 ]
 WIDTH, HEIGHT, PAD = 560, 160, 24
 

@@ -83,15 +83,14 @@ class ContentBlock(models.Model):
 class Send(models.Model):
     """One submission of a draft to one or many recipients, with a frozen copy of what was sent."""
 
-    QUEUED, RUNNING, DONE, DONE_WITH_ERRORS, CANCELED = "queued", "running", "done", "done_with_errors", "canceled"
-    STATUSES = [
-        (QUEUED, "Queued"),
-        (RUNNING, "Running"),
-        (DONE, "Done"),
-        (DONE_WITH_ERRORS, "Done with errors"),
-        (CANCELED, "Canceled"),
-    ]
-    FINISHED = (DONE, DONE_WITH_ERRORS, CANCELED)
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        DONE_WITH_ERRORS = "done_with_errors", "Done with errors"
+        CANCELED = "canceled", "Canceled"
+
+    FINISHED = (Status.DONE, Status.DONE_WITH_ERRORS, Status.CANCELED)
 
     draft = models.ForeignKey(Draft, null=True, blank=True, on_delete=models.SET_NULL, related_name="sends")
     draft_name = models.CharField(max_length=200)
@@ -99,10 +98,13 @@ class Send(models.Model):
     sender_name = models.CharField(max_length=100)
     network = models.CharField(max_length=16, choices=NETWORK_CHOICES, db_index=True)
     template = models.JSONField(help_text="The request body every recipient gets, without messageKey and to")
-    status = models.CharField(max_length=16, choices=STATUSES, default=QUEUED, db_index=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED, db_index=True)
     total = models.PositiveIntegerField(default=0)
     invalid_count = models.PositiveIntegerField(default=0, help_text="Recipient rows refused before queuing")
     duplicate_count = models.PositiveIntegerField(default=0, help_text="Repeated recipients collapsed before queuing")
+    refused_lines = models.JSONField(
+        default=list, blank=True, help_text="[[line, text, reason], ...]: the first refused recipient rows"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="sends")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -125,17 +127,16 @@ class Send(models.Model):
 class Delivery(models.Model):
     """One `POST /ott/v1/send` for one recipient: its body, its outcome and the network's events."""
 
-    QUEUED, SENDING, SENT, REJECTED, FAILED, CANCELED = "queued", "sending", "sent", "rejected", "failed", "canceled"
-    STATUSES = [
-        (QUEUED, "Queued"),
-        (SENDING, "Sending"),
-        (SENT, "Sent"),
-        (REJECTED, "Rejected"),
-        (FAILED, "Failed"),
-        (CANCELED, "Canceled"),
-    ]
-    PENDING = (QUEUED, SENDING)
-    TERMINAL = (SENT, REJECTED, FAILED, CANCELED)
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    PENDING = (Status.QUEUED, Status.SENDING)
+    TERMINAL = (Status.SENT, Status.REJECTED, Status.FAILED, Status.CANCELED)
 
     send = models.ForeignKey(Send, on_delete=models.PROTECT, related_name="deliveries")
     # Copies of the send's network, sender and author so the history filters need no join.
@@ -148,7 +149,7 @@ class Delivery(models.Model):
     ott_id = models.CharField(max_length=256, blank=True, db_index=True)
     user_reference = models.CharField(max_length=256, blank=True, db_index=True)
     payload = models.JSONField(help_text="The exact request body sent")
-    status = models.CharField(max_length=16, choices=STATUSES, default=QUEUED)
+    status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
@@ -165,6 +166,9 @@ class Delivery(models.Model):
     network_events = models.JSONField(default=list, blank=True)
     events_checked_at = models.DateTimeField(null=True, blank=True)
     events_final = models.BooleanField(default=False)
+    network_error = models.BooleanField(
+        default=False, help_text="Marketing Cloud accepted it, then the network refused it (an Error event)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -194,11 +198,22 @@ class Delivery(models.Model):
 class Attempt(models.Model):
     """One HTTP exchange for a delivery (or a status lookup before a resend)."""
 
+    class Kind(models.TextChoices):
+        SEND = "send", "Send"
+        LOOKUP = "lookup", "Status lookup"
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed"
+        FOUND = "found", "Found: Marketing Cloud has it"
+        UNKNOWN = "unknown", "Not found or no answer"
+
     delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, related_name="attempt_log")
     number = models.PositiveSmallIntegerField()
-    kind = models.CharField(max_length=8, default="send", choices=[("send", "Send"), ("lookup", "Status lookup")])
+    kind = models.CharField(max_length=8, default=Kind.SEND, choices=Kind)
     at = models.DateTimeField()
-    outcome = models.CharField(max_length=16)
+    outcome = models.CharField(max_length=16, choices=Outcome)
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     detail = models.TextField(blank=True)
@@ -224,3 +239,19 @@ class RecipientList(models.Model):
 
     def __str__(self) -> str:
         return f"{len(self.recipients)} recipients for {self.draft_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker process that is alive writes its row every few seconds; pages and /readyz read them."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-last_seen"]
+
+    def __str__(self) -> str:
+        return f"worker {self.hostname}:{self.pid}"

@@ -30,7 +30,7 @@ class HistoryFilterForm(forms.Form):
     )
     network = forms.ChoiceField(required=False, choices=[("", "Any network"), *NETWORK_CHOICES])
     sender = forms.ModelChoiceField(required=False, queryset=Sender.objects.all(), empty_label="Any sender")
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Delivery.STATUSES])
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Delivery.Status.choices])
     user = forms.ModelChoiceField(
         required=False, queryset=get_user_model().objects.order_by("username"), empty_label="Anyone", label="Sent by"
     )
@@ -122,7 +122,7 @@ def keyset_page(queryset: QuerySet, *, before: int | None = None, after: int | N
 
 def send_counts(send_ids) -> dict[int, dict[str, int]]:
     """{send id: {status: count}} with every status present."""
-    counts = {pk: dict.fromkeys((s for s, _ in Delivery.STATUSES), 0) for pk in send_ids}
+    counts = {pk: dict.fromkeys((s for s, _ in Delivery.Status.choices), 0) for pk in send_ids}
     rows = Delivery.objects.filter(send_id__in=list(send_ids)).values_list("send_id", "status").annotate(n=Count("id"))
     for send_id, status, n in rows.order_by():
         counts[send_id][status] = n
@@ -131,7 +131,7 @@ def send_counts(send_ids) -> dict[int, dict[str, int]]:
 
 def send_errors(send: Send, limit: int = 5) -> list[dict]:
     """The most common reasons among a send's unhappy deliveries, with counts."""
-    unhappy = Delivery.objects.filter(send=send, status__in=(Delivery.REJECTED, Delivery.FAILED))
+    unhappy = Delivery.objects.filter(send=send, status__in=(Delivery.Status.REJECTED, Delivery.Status.FAILED))
     return list(unhappy.values("status", "error_message").annotate(count=Count("id")).order_by("-count")[:limit])
 
 
@@ -148,7 +148,7 @@ class Dashboard:
         return [("Today", self.today), ("Last 7 days", self.week)]
 
 
-STATUS_NAMES = [status for status, _ in Delivery.STATUSES]
+STATUS_NAMES = [status for status, _ in Delivery.Status.choices]
 
 
 def _window(since) -> dict:
@@ -170,8 +170,12 @@ def dashboard(now=None) -> Dashboard:
     now = timezone.localtime(now or timezone.now())
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     week = _window(midnight - timezone.timedelta(days=6))
-    finished = sum(c for (_, s), c in week["by"].items() if s in (Delivery.SENT, Delivery.REJECTED, Delivery.FAILED))
-    sent = sum(c for (_, s), c in week["by"].items() if s == Delivery.SENT)
+    finished = sum(
+        c
+        for (_, s), c in week["by"].items()
+        if s in (Delivery.Status.SENT, Delivery.Status.REJECTED, Delivery.Status.FAILED)
+    )
+    sent = sum(c for (_, s), c in week["by"].items() if s == Delivery.Status.SENT)
     start = midnight - timezone.timedelta(days=13)
     per_day: dict = {(start + timezone.timedelta(days=i)).date(): {} for i in range(14)}
     rows = (

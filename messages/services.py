@@ -13,10 +13,10 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from messages.delivery import CHUNK_SIZE, send_finish_if_done
+from messages import lifecycle
 from messages.models import ContentBlock, Delivery, Draft, Send
 from messages.recipients import row_problems
-from messages.tasks import deliver, schedule_housekeeping
+from messages.tasks import enqueue_deliveries, schedule_housekeeping
 from ott import rules
 from ott.payloads import Block, Message, build_send_body, message_template, send_body
 from senders.models import Sender
@@ -181,24 +181,14 @@ def send_create(
                 )
             )
         created = Delivery.objects.bulk_create(deliveries, batch_size=2000)
-        ids = [d.pk for d in created]
-        for start in range(0, len(ids), CHUNK_SIZE):
-            deliver.enqueue(send.pk, ids[start : start + CHUNK_SIZE])
+        enqueue_deliveries(send.pk, [d.pk for d in created])
         schedule_housekeeping()
     return send
 
 
-def send_cancel(send: Send, user) -> int:
-    """Cancel what has not started; deliveries in flight finish. Returns how many were canceled."""
-    now = timezone.now()
-    with transaction.atomic():
-        if not Send.objects.filter(pk=send.pk, status__in=(Send.QUEUED, Send.RUNNING)).update(
-            status=Send.CANCELED, canceled_by=user
-        ):
-            raise SendRefused("This send has already finished.")
-        count = Delivery.objects.filter(send=send, status=Delivery.QUEUED).update(
-            status=Delivery.CANCELED, finished_at=now, next_attempt_at=None
-        )
-    send_finish_if_done(send.pk)
-    send.refresh_from_db()
-    return count
+def send_cancel(send: Send, user) -> lifecycle.Canceled:
+    """Cancel the send: nothing of it that has not been posted yet will be (see lifecycle.cancel)."""
+    try:
+        return lifecycle.cancel(send, user)
+    except lifecycle.TransitionRefused as exc:
+        raise SendRefused(str(exc)) from exc

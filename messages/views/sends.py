@@ -6,10 +6,9 @@ from django import forms
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.views.decorators.http import require_POST
 
-from messages.models import Delivery, Draft, RecipientList, Send
+from messages.models import Draft, RecipientList, Send
+from messages.progress import send_progress
 from messages.recipients import Recipients, parse_csv, parse_text, row_problems
 from messages.selectors import send_counts, send_errors
 from messages.services import SAMPLE_MESSAGE_KEY, SendRefused, draft_problems_of, send_cancel, send_create
@@ -134,23 +133,13 @@ def send_confirm(request, pk):
 
 
 def _progress_context(request, send: Send) -> dict:
-    counts = send_counts([send.pk])[send.pk]
-    done = sum(counts[s] for s in Delivery.TERMINAL)
-    context = {
+    progress = send_progress(send)
+    return {
         "send": send,
-        "counts": counts,
-        "done": done,
-        "percent": int(100 * done / send.total) if send.total else 100,
+        "progress": progress,
+        "errors": send_errors(send),
+        "can_cancel": has_capability(request.user, "send") and not send.is_finished,
     }
-    if send.started_at and done:
-        elapsed = max(0.001, ((send.finished_at or timezone.now()) - send.started_at).total_seconds())
-        rate = done / elapsed
-        context["rate"] = rate
-        if not send.is_finished and rate > 0:
-            context["seconds_left"] = int((send.total - done) / rate)
-    context["errors"] = send_errors(send)
-    context["can_cancel"] = has_capability(request.user, "send") and not send.is_finished
-    return context
 
 
 @capability_required("view_history")
@@ -160,28 +149,38 @@ def send_detail(request, pk: int):
 
 
 @capability_required("view_history")
-def send_progress(request, pk: int):
+def send_progress_view(request, pk: int):
     """The live part of the send page (htmx polls it while the send runs)."""
     send = get_object_or_404(Send, pk=pk)
     return render(request, "messages/inc/send_progress.html", _progress_context(request, send))
 
 
-@require_POST
 @capability_required("send")
 def send_cancel_view(request, pk: int):
+    """GET: what canceling will do, and a button to confirm. POST: cancel."""
     send = get_object_or_404(Send, pk=pk)
+    if request.method != "POST":
+        return render(request, "messages/send_cancel.html", _progress_context(request, send))
     try:
-        count = send_cancel(send, request.user)
+        result = send_cancel(send, request.user)
     except SendRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Send canceled: {count:,} deliveries that had not started will not be sent.")
+        messages.success(request, cancel_summary(result))
     return redirect("messages:send-detail", pk=send.pk)
+
+
+def cancel_summary(result) -> str:
+    not_sent = f"{result.not_sent:,} {'delivery' if result.not_sent == 1 else 'deliveries'} will not be sent"
+    if not result.in_flight:
+        return f"Send canceled: {not_sent}."
+    verb = "was" if result.in_flight == 1 else "were"
+    return f"Send canceled: {not_sent}; {result.in_flight:,} {verb} already being posted and will finish."
 
 
 class SendFilterForm(forms.Form):
     network = forms.ChoiceField(required=False, choices=[("", "Any network"), *NETWORK_CHOICES])
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Send.STATUSES])
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Send.Status.choices])
     user = forms.CharField(required=False, max_length=150, label="Sent by", help_text="Username")
 
 

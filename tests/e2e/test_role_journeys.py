@@ -89,8 +89,8 @@ def test_marketer_sends_to_a_pasted_list_and_watches_it_finish(page, live_server
     screenshot(page, "send-progress")
 
     send = Send.objects.get()
-    assert send.deliveries.get(ott_id="sandbox-flaky-2").status == Delivery.SENT
-    assert send.deliveries.filter(status=Delivery.SENT).count() == SandboxMessage.objects.count() == 47
+    assert send.deliveries.get(ott_id="sandbox-flaky-2").status == Delivery.Status.SENT
+    assert send.deliveries.filter(status=Delivery.Status.SENT).count() == SandboxMessage.objects.count() == 47
     assert all(m.accepted_count == 1 for m in SandboxMessage.objects.all())
 
 

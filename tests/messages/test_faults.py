@@ -52,7 +52,7 @@ def test_a_malformed_2xx_is_looked_up_and_not_posted_again(mc, marketer, line_dr
     mc.get(f"{SEND_URL}/{key}", json={"requestBody": {}, "status": [{"event": "Queued"}]})
     run_worker(send)
     delivery = send.deliveries.get()
-    assert delivery.status == Delivery.SENT
+    assert delivery.status == Delivery.Status.SENT
     assert len(posts(mc)) == 1
     assert delivery.network_events == [{"event": "Queued"}]
     counts_match(send)
@@ -71,7 +71,7 @@ def test_a_401_mid_send_renews_the_token_and_is_not_a_failure(mc, marketer, line
     tokens_before = sum(1 for c in mc.calls if c.request.url == TOKEN_URL)
     run_worker(second)
     delivery = second.deliveries.get()
-    assert delivery.status == Delivery.SENT and delivery.attempts == 1 and delivery.ott_request_id == "r-2"
+    assert delivery.status == Delivery.Status.SENT and delivery.attempts == 1 and delivery.ott_request_id == "r-2"
     assert sum(1 for c in mc.calls if c.request.url == TOKEN_URL) == tokens_before + 1
     last_two = [c for c in mc.calls if c.request.url == SEND_URL][-2:]
     assert [c.response.status_code for c in last_two] == [401, 201]
@@ -84,7 +84,7 @@ def test_the_token_endpoint_down_is_retried_then_reported(mc, marketer, line_dra
     mc.post(TOKEN_URL, status=503, json={"error": "unavailable"})
     send = run_worker(send_create(draft=line_draft, recipients=[("U1", "")], user=marketer))
     delivery = send.deliveries.get()
-    assert delivery.status == Delivery.FAILED and delivery.attempts == 3
+    assert delivery.status == Delivery.Status.FAILED and delivery.attempts == 3
     assert "gave up after 3 attempts" in delivery.error_message
     assert posts(mc) == []  # nothing was ever posted without a token
     counts_match(send)
@@ -95,7 +95,7 @@ def test_the_token_endpoint_recovers(mc, marketer, line_draft):
     mc.post(TOKEN_URL, json=TOKEN_OK)
     mc.post(SEND_URL, json={"ottRequestId": "r-1"}, status=201)
     send = run_worker(send_create(draft=line_draft, recipients=[("U1", "")], user=marketer))
-    assert send.deliveries.get().status == Delivery.SENT
+    assert send.deliveries.get().status == Delivery.Status.SENT
 
 
 def test_connection_refused_is_retried_then_failed_with_the_reason(marketer, line_draft, settings):
@@ -105,7 +105,7 @@ def test_connection_refused_is_retried_then_failed_with_the_reason(marketer, lin
     TOKENS.clear()
     send = run_worker(send_create(draft=line_draft, recipients=[("U1", "")], user=marketer))
     delivery = send.deliveries.get()
-    assert delivery.status == Delivery.FAILED and delivery.attempts == 2
+    assert delivery.status == Delivery.Status.FAILED and delivery.attempts == 2
     assert "connection refused" in delivery.error_message
     counts_match(send)
 
@@ -121,7 +121,7 @@ def test_a_slow_answer_past_the_read_timeout_is_looked_up_before_any_resend(mc, 
     mc.add(responses.POST, SEND_URL, json={"ottRequestId": "r-late"}, status=201)
     run_worker(send)
     delivery = send.deliveries.get()
-    assert delivery.status == Delivery.SENT and delivery.ott_request_id == "r-late"
+    assert delivery.status == Delivery.Status.SENT and delivery.ott_request_id == "r-late"
     kinds = list(delivery.attempt_log.values_list("kind", "outcome"))
     assert kinds == [("send", "failed"), ("lookup", "unknown"), ("send", "accepted")]
     assert len(posts(mc)) == 2

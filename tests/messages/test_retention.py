@@ -19,9 +19,9 @@ def test_old_finished_history_is_archived_then_deleted_in_batches(marketer, line
     old = send_create(draft=line_draft, recipients=[(f"U{n}", "") for n in range(7)], user=marketer)
     recent = send_create(draft=line_draft, recipients=[("R1", "")], user=marketer)
     long_ago = timezone.now() - timedelta(days=500)
-    Send.objects.filter(pk=old.pk).update(created_at=long_ago, status=Send.DONE)
-    Delivery.objects.filter(send=old).update(created_at=long_ago, status=Delivery.SENT)
-    Delivery.objects.filter(send=old, ott_id="U6").update(status=Delivery.SENDING)  # a worker still holds it
+    Send.objects.filter(pk=old.pk).update(created_at=long_ago, status=Send.Status.DONE)
+    Delivery.objects.filter(send=old).update(created_at=long_ago, status=Delivery.Status.SENT)
+    Delivery.objects.filter(send=old, ott_id="U6").update(status=Delivery.Status.SENDING)  # a worker still holds it
     Attempt.objects.create(delivery=old.deliveries.get(ott_id="U0"), number=1, at=long_ago, outcome="accepted")
     archive = tmp_path / "history.csv"
 
@@ -35,7 +35,7 @@ def test_old_finished_history_is_archived_then_deleted_in_batches(marketer, line
     assert Send.objects.filter(pk=recent.pk).exists()
     assert "deleted 6 deliveries and 0 sends" in capsys.readouterr().out
 
-    Delivery.objects.filter(ott_id="U6").update(status=Delivery.SENT)
+    Delivery.objects.filter(ott_id="U6").update(status=Delivery.Status.SENT)
     call_command("ott_retention", days=400)
     assert not Send.objects.filter(pk=old.pk).exists()
 

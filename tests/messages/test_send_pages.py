@@ -99,8 +99,8 @@ def test_cancel_from_the_page(marketer, line_draft, auditor):
     assert client_for(auditor).post(reverse("messages:send-cancel", args=[send.pk])).status_code == 403
     client_for(marketer).post(reverse("messages:send-cancel", args=[send.pk]))
     send.refresh_from_db()
-    assert send.status == Send.CANCELED and send.canceled_by == marketer
-    assert set(send.deliveries.values_list("status", flat=True)) == {Delivery.CANCELED}
+    assert send.status == Send.Status.CANCELED and send.canceled_by == marketer
+    assert set(send.deliveries.values_list("status", flat=True)) == {Delivery.Status.CANCELED}
 
 
 def test_auditors_cannot_send(auditor, line_draft):

@@ -28,7 +28,7 @@ def wait_for(predicate, timeout: float, what: str) -> None:
 
 
 def assert_each_key_accepted_once(send: Send) -> None:
-    assert set(send.deliveries.values_list("status", flat=True)) == {Delivery.SENT}
+    assert set(send.deliveries.values_list("status", flat=True)) == {Delivery.Status.SENT}
     keys = {str(k) for k in send.deliveries.values_list("message_key", flat=True)}
     witnessed = dict(SandboxMessage.objects.values_list("message_key", "accepted_count"))
     assert set(witnessed) == keys
@@ -45,7 +45,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(live_san
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait()
-    stranded = send.deliveries.filter(status=Delivery.SENDING).count()
+    stranded = send.deliveries.filter(status=Delivery.Status.SENDING).count()
     assert stranded > 0  # it died holding deliveries
     second = start_worker(live_sandbox, **lease)
     try:
@@ -53,7 +53,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_sends_nothing_twice(live_san
     finally:
         stop_worker(second)
     send.refresh_from_db()
-    assert send.status == Send.DONE
+    assert send.status == Send.Status.DONE
     assert_each_key_accepted_once(send)
 
 

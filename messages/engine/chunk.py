@@ -1,0 +1,107 @@
+"""A chunk of a send worked through with bounded concurrency, and the take-up after a worker died.
+
+The worker reserves the chunk (a lease on its queued rows) and claims only as many deliveries as its
+threads can post soon (at most twice OTT_SEND_CONCURRENCY), so `sending` means "being posted now": a
+cancel catches everything else still `queued`. Between claims it looks at the send's status at least
+every STOP_CHECK_SECONDS and posts nothing more of a canceled send.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+
+from django.db import transaction
+
+from messages import lifecycle
+from messages.engine.attempt import Result, delivery_attempt
+from messages.engine.record import Enqueue, record
+from messages.engine.runtime import concurrency, rate_limiter, send_pool, shared_client
+from ott.client import OttClient
+
+logger = logging.getLogger(__name__)
+
+FLUSH_EVERY = 100  # outcomes written per transaction
+FLUSH_SECONDS = 2.0
+STOP_CHECK_SECONDS = 0.5
+
+
+class _Chunk:
+    """The state of one chunk while it is worked on."""
+
+    def __init__(self, send_id: int, ids: list[int], enqueue: Enqueue, client: OttClient):
+        self.send_id, self.ids, self.enqueue, self.client = send_id, ids, enqueue, client
+        self.cursor = 0  # ids[:cursor] have been claimed (or found taken)
+        self.running: dict[Future, int] = {}
+        self.batch: list[Result] = []
+        self.stop = threading.Event()
+        self.checked = self.flushed = self.renewed = time.monotonic()
+
+    def check_stopped(self) -> None:
+        now = time.monotonic()
+        if now - self.checked >= STOP_CHECK_SECONDS:
+            self.checked = now
+            if lifecycle.send_stopped(self.send_id):
+                self.stop.set()
+
+    def claim_more(self, pool, limiter) -> None:
+        window = 2 * concurrency()
+        while self.cursor < len(self.ids) and len(self.running) <= window // 2 and not self.stop.is_set():
+            take = self.ids[self.cursor : self.cursor + window - len(self.running)]
+            self.cursor += len(take)
+            for delivery in lifecycle.claim(self.send_id, take):
+                future = pool.submit(delivery_attempt, self.client, delivery, limiter, self.stop)
+                self.running[future] = delivery.id
+
+    def collect(self) -> None:
+        done, _ = wait(self.running, timeout=STOP_CHECK_SECONDS, return_when=FIRST_COMPLETED)
+        for future in done:
+            del self.running[future]
+            self.batch.append(future.result())
+
+    def flush(self, *, final: bool = False) -> None:
+        now = time.monotonic()
+        renew = now - self.renewed > lifecycle.lease_seconds() / 3
+        due = len(self.batch) >= FLUSH_EVERY or (self.batch and now - self.flushed > FLUSH_SECONDS)
+        if not (final or due or renew):
+            return
+        # Renew the leases still held (claimed, and reserved but not reached) once a third has passed.
+        held = sorted(self.running.values()) + self.ids[self.cursor :] if renew and not final else []
+        record(self.send_id, self.batch, held, self.enqueue)
+        self.batch, self.flushed = [], now
+        if held:
+            self.renewed = now
+
+
+def deliver_chunk(send_id: int, ids: list[int], *, enqueue: Enqueue, client: OttClient | None = None) -> None:
+    """Post what is still queued among `ids`, with OTT_SEND_CONCURRENCY threads, then finish the send
+    if nothing of it is left."""
+    ids = sorted(ids)
+    if lifecycle.reserve(send_id, ids):
+        chunk = _Chunk(send_id, ids, enqueue, client or shared_client())
+        pool, limiter = send_pool(), rate_limiter()
+        while True:
+            chunk.check_stopped()
+            chunk.claim_more(pool, limiter)
+            if not chunk.running:
+                break
+            chunk.collect()
+            chunk.flush()
+        chunk.flush(final=True)
+    lifecycle.finish_if_done(send_id)
+
+
+def recover_expired_leases(enqueue: Enqueue) -> int:
+    """Deliveries held by a worker that died go back to work (see `lifecycle.recover`)."""
+    with transaction.atomic():  # back in the queue and enqueued together, or neither
+        stale = lifecycle.recover()
+        by_send: dict[int, list[int]] = {}
+        for send_id, pk in stale:
+            by_send.setdefault(send_id, []).append(pk)
+        for send_id, ids in by_send.items():
+            enqueue(send_id, ids)
+    if stale:
+        logger.warning("took up %d deliveries whose worker had stopped", len(stale))
+    return len(stale)

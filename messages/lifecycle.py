@@ -1,0 +1,227 @@
+"""The send and delivery state machines.
+
+Every allowed status change is one row of `SEND_TRANSITIONS` or `DELIVERY_TRANSITIONS` (event, from,
+to), and every change is made by one guarded, set-based update here: the update names the statuses
+it may leave, so a row that has moved on meanwhile (another worker, a person canceling) is left as it
+is. The worker, the services and the views change statuses only through these functions.
+docs/sending.md shows the same tables in words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from messages.models import Delivery, Send
+
+DS, SS = Delivery.Status, Send.Status
+
+
+@dataclass(frozen=True)
+class Transition:
+    event: str
+    source: tuple[str, ...]
+    target: str
+    meaning: str
+
+
+def _table(*rows: Transition) -> dict[str, Transition]:
+    return {row.event: row for row in rows}
+
+
+DELIVERY_TRANSITIONS = _table(
+    Transition("claim", (DS.QUEUED,), DS.SENDING, "a worker takes it to post it, under a lease"),
+    Transition("mark_sent", (DS.SENDING,), DS.SENT, "Marketing Cloud accepted it (or a lookup found it)"),
+    Transition("mark_rejected", (DS.SENDING,), DS.REJECTED, "Marketing Cloud refused it: never retried"),
+    Transition("mark_failed", (DS.SENDING,), DS.FAILED, "a failure that is final, or the last attempt failed"),
+    Transition("schedule_retry", (DS.SENDING,), DS.QUEUED, "a transient failure: tried again after a wait"),
+    Transition("drop", (DS.SENDING,), DS.CANCELED, "its send was canceled before it was posted or retried"),
+    Transition("recover", (DS.SENDING,), DS.QUEUED, "its worker died: back to the queue, asking before resending"),
+    Transition("cancel", (DS.QUEUED,), DS.CANCELED, "a person canceled its send before it was posted"),
+)
+
+SEND_TRANSITIONS = _table(
+    Transition("start", (SS.QUEUED,), SS.RUNNING, "a worker claimed its first delivery"),
+    Transition("cancel", (SS.QUEUED, SS.RUNNING), SS.CANCELED, "a person canceled it"),
+    Transition("finish", (SS.QUEUED, SS.RUNNING), SS.DONE, "every delivery was sent"),
+    Transition(
+        "finish_with_errors", (SS.QUEUED, SS.RUNNING), SS.DONE_WITH_ERRORS, "all finished, some rejected or failed"
+    ),
+)
+
+# The statuses a delivery can be stopped from without being posted any more.
+STOPPED_SENDS = (SS.CANCELED,)
+
+
+class TransitionRefused(Exception):
+    """The send is not in a status this event may leave; the message says which status it is in."""
+
+
+def lease_seconds() -> float:
+    return float(settings.OTT_DELIVERY_LEASE_SECONDS)
+
+
+def _lease(now):
+    return now + timedelta(seconds=lease_seconds())
+
+
+def _guarded(transitions: dict[str, Transition], event: str, queryset):
+    """`queryset` narrowed to the rows `event` may leave."""
+    return queryset.filter(status__in=transitions[event].source)
+
+
+def _select_for_claim(queryset):
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset  # SQLite: the IMMEDIATE write transaction serializes claims
+
+
+# --- Deliveries -----------------------------------------------------------------------------------
+
+
+def reserve(send_id: int, ids: list[int]) -> int:
+    """A worker announces it will work through `ids`: their queued rows get a lease (status unchanged),
+    so that if the worker dies the rest of the chunk is taken up again. Returns how many it holds."""
+    return Delivery.objects.filter(send_id=send_id, id__in=ids, status=DS.QUEUED).update(
+        lease_until=_lease(timezone.now())
+    )
+
+
+def renew(ids: list[int]) -> None:
+    """Renew the lease of the rows a living worker still holds (claimed or reserved)."""
+    if ids:
+        Delivery.objects.filter(id__in=ids, status__in=Delivery.PENDING, lease_until__isnull=False).update(
+            lease_until=_lease(timezone.now())
+        )
+
+
+def claim(send_id: int, ids: list[int]) -> list[Delivery]:
+    """`claim`: the queued deliveries among `ids` become `sending` for this worker, one more attempt
+    each, under a lease; the send starts. Rows canceled or taken by another worker are skipped."""
+    now = timezone.now()
+    with transaction.atomic():
+        queryset = _guarded(DELIVERY_TRANSITIONS, "claim", Delivery.objects.filter(send_id=send_id, id__in=ids))
+        claimed = list(_select_for_claim(queryset).order_by("id"))
+        if not claimed:
+            return []
+        Delivery.objects.filter(id__in=[d.id for d in claimed]).update(
+            status=DS.SENDING, lease_until=_lease(now), attempts=F("attempts") + 1
+        )
+        _guarded(SEND_TRANSITIONS, "start", Send.objects.filter(pk=send_id)).update(status=SS.RUNNING, started_at=now)
+    for delivery in claimed:
+        delivery.attempts += 1
+        delivery.status = DS.SENDING
+    return claimed
+
+
+OUTCOME_FIELDS = [
+    "status",
+    "next_attempt_at",
+    "lease_until",
+    "needs_lookup",
+    "http_status",
+    "ott_request_id",
+    "error_code",
+    "error_message",
+    "validation_errors",
+    "response_body",
+    "latency_ms",
+    "network_events",
+    "finished_at",
+]
+
+
+def settle(settled: list[tuple[Delivery, str]]) -> None:
+    """Write the outcome of claimed deliveries, each with the event it went through (`mark_sent`,
+    `mark_rejected`, `mark_failed`, `schedule_retry`, `drop`): the delivery objects carry the new
+    field values. One prepared UPDATE for every row (executemany, far cheaper than bulk_update's CASE
+    expressions), each guarded by the status its event leaves."""
+    if not settled:
+        return
+    fields = [Delivery._meta.get_field(name) for name in OUTCOME_FIELDS]
+    rows = []
+    for delivery, event in settled:
+        transition = DELIVERY_TRANSITIONS[event]
+        if transition.source != (DS.SENDING,):
+            raise ValueError(f"{event} does not settle a claimed delivery")
+        delivery.status = transition.target
+        values = [field.get_db_prep_save(getattr(delivery, field.attname), connection) for field in fields]
+        rows.append([*values, delivery.pk, DS.SENDING])
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Only column names from the model go into the text; every value is a parameter.
+    sql = f"UPDATE {quote(Delivery._meta.db_table)} SET {sets} WHERE {quote('id')} = %s AND {quote('status')} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def recover(limit: int = 10_000) -> list[tuple[int, int]]:
+    """Deliveries whose worker died: `recover` the claimed ones whose lease expired (back to `queued`,
+    marked to ask Marketing Cloud before any resend: the dead worker may have posted them), and release
+    the reserved ones it never reached. Returns their (send id, id) to enqueue again."""
+    now = timezone.now()
+    with transaction.atomic():
+        expired = Delivery.objects.filter(status__in=Delivery.PENDING, lease_until__lt=now)
+        if connection.features.has_select_for_update_skip_locked:
+            expired = expired.select_for_update(skip_locked=True)
+        stale = list(expired.values_list("send_id", "id", "status")[:limit])
+        ids = [pk for _, pk, _ in stale]
+        _guarded(DELIVERY_TRANSITIONS, "recover", Delivery.objects.filter(id__in=ids)).update(
+            status=DELIVERY_TRANSITIONS["recover"].target, needs_lookup=True, lease_until=None
+        )
+        Delivery.objects.filter(id__in=ids, status=DS.QUEUED).update(lease_until=None)
+    return [(send_id, pk) for send_id, pk, _ in stale]
+
+
+# --- Sends ----------------------------------------------------------------------------------------
+
+
+def send_stopped(send_id: int) -> bool:
+    """Has the send been stopped (canceled) so that nothing more of it may be posted?"""
+    return Send.objects.filter(pk=send_id, status__in=STOPPED_SENDS).exists()
+
+
+@dataclass(frozen=True)
+class Canceled:
+    not_sent: int  # deliveries that will not be posted
+    in_flight: int  # deliveries being posted at that moment; they finish and are recorded
+
+
+def cancel(send: Send, user) -> Canceled:
+    """`cancel` the send and every delivery of it still queued (retries waiting included), in one
+    transaction. Workers see it within a second and post nothing more of it."""
+    now = timezone.now()
+    with transaction.atomic():
+        if not _guarded(SEND_TRANSITIONS, "cancel", Send.objects.filter(pk=send.pk)).update(
+            status=SS.CANCELED, canceled_by=user
+        ):
+            send.refresh_from_db()
+            raise TransitionRefused(f"This send has already finished ({send.get_status_display().lower()}).")
+        deliveries = Delivery.objects.filter(send=send)
+        not_sent = _guarded(DELIVERY_TRANSITIONS, "cancel", deliveries).update(
+            status=DS.CANCELED, finished_at=now, next_attempt_at=None, lease_until=None
+        )
+        in_flight = deliveries.filter(status=DS.SENDING).count()
+    finish_if_done(send.pk)
+    send.refresh_from_db()
+    return Canceled(not_sent=not_sent, in_flight=in_flight)
+
+
+def finish_if_done(send_id: int) -> None:
+    """`finish` (or `finish_with_errors`) a send once none of its deliveries is queued or sending; a
+    canceled send gets its finishing time then."""
+    deliveries = Delivery.objects.filter(send_id=send_id)
+    if deliveries.filter(status__in=Delivery.PENDING).exists():
+        return
+    now = timezone.now()
+    unhappy = deliveries.filter(status__in=(DS.REJECTED, DS.FAILED)).exists()
+    event = "finish_with_errors" if unhappy else "finish"
+    _guarded(SEND_TRANSITIONS, event, Send.objects.filter(pk=send_id)).update(
+        status=SEND_TRANSITIONS[event].target, finished_at=now
+    )
+    Send.objects.filter(pk=send_id, status=SS.CANCELED, finished_at__isnull=True).update(finished_at=now)
