@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from messages.charts import deliveries_per_day_svg
 from messages.selectors import STATUS_NAMES, dashboard
+from messages.workers import worker_state
 from ottportal.roles import capability_required, user_roles
 from senders.models import SenderChange
 
@@ -68,6 +69,31 @@ def healthz(request):
         logger.error("healthz: database unavailable: %s", type(exc).__name__)
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def readyz(request):
+    """Readiness: the database answers and, when sends are waiting, a worker has been seen in the last
+    minute. 503 with what is missing otherwise. /healthz stays the web process's own liveness."""
+    try:
+        state = worker_state()
+    except DatabaseError as exc:
+        logger.error("readyz: database unavailable: %s", type(exc).__name__)
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    worker = {
+        "alive": state.alive,
+        "last_seen": state.last_seen.isoformat() if state.last_seen else None,
+        "sends_waiting": state.waiting,
+    }
+    if state.missing:
+        return JsonResponse(
+            {"status": "error", "database": "ok", "worker": {**worker, "status": "missing"}}, status=503
+        )
+    return JsonResponse(
+        {"status": "ok", "database": "ok", "worker": {**worker, "status": "ok" if state.alive else "idle"}}
+    )
 
 
 def permission_denied(request, exception=None):
