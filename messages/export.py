@@ -4,6 +4,7 @@ the retention command's archive share it."""
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 
 from django.db.models import QuerySet
@@ -46,3 +47,12 @@ def csv_lines(deliveries: QuerySet, *, bom: bool = True) -> Iterator[str]:
     rows = deliveries.order_by("-id").values_list(*(source for _, source in CSV_COLUMNS))
     for row in rows.iterator(chunk_size=2000):
         yield writer.writerow([_cell(value) for value in row])
+
+
+def refused_csv(rows: list) -> str:
+    """Refused recipient rows ([line, text, reason], ...) as a small CSV file."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["line", "as_given", "reason"])
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    return "\ufeff" + out.getvalue()

@@ -139,7 +139,8 @@ def send_errors(send: Send, limit: int = 5) -> list[dict]:
 class Dashboard:
     today: dict  # {"sends": n, "deliveries": n, "by": {(network, status): n}}
     week: dict
-    success_rate: float | None  # sent / finished over 7 days, in percent
+    success_rate: float | None  # sent and not refused by the network / finished over 7 days, in percent
+    refused_by_network: int  # over 7 days: accepted by Marketing Cloud, then refused by the network
     days: list[tuple]  # (date, {status: n}) for the last 14 days, oldest first
     last_sends: list
 
@@ -175,7 +176,11 @@ def dashboard(now=None) -> Dashboard:
         for (_, s), c in week["by"].items()
         if s in (Delivery.Status.SENT, Delivery.Status.REJECTED, Delivery.Status.FAILED)
     )
-    sent = sum(c for (_, s), c in week["by"].items() if s == Delivery.Status.SENT)
+    week_start = midnight - timezone.timedelta(days=6)
+    refused = Delivery.objects.filter(
+        created_at__gte=week_start, status=Delivery.Status.SENT, network_error=True
+    ).count()
+    sent = sum(c for (_, s), c in week["by"].items() if s == Delivery.Status.SENT) - refused
     start = midnight - timezone.timedelta(days=13)
     per_day: dict = {(start + timezone.timedelta(days=i)).date(): {} for i in range(14)}
     rows = (
@@ -192,6 +197,7 @@ def dashboard(now=None) -> Dashboard:
         today=_window(midnight),
         week=week,
         success_rate=100 * sent / finished if finished else None,
+        refused_by_network=refused,
         days=list(per_day.items()),
         last_sends=list(Send.objects.select_related("created_by")[:5]),
     )

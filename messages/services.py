@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from messages import lifecycle
-from messages.models import ContentBlock, Delivery, Draft, Send
+from messages.models import ContentBlock, Delivery, Draft, RecipientList, Send
 from messages.recipients import row_problems
 from messages.tasks import enqueue_deliveries, schedule_housekeeping
 from ott import rules
@@ -134,8 +134,17 @@ class SendRefused(Exception):
     """A send that cannot start; the message says why in words a marketer understands."""
 
 
+REFUSED_LINES_KEPT = 1000  # refused recipient rows kept with a send, to view and download later
+
+
 def send_create(
-    *, draft: Draft, recipients: list[tuple[str, str]], user, invalid_count: int = 0, duplicate_count: int = 0
+    *,
+    draft: Draft,
+    recipients: list[tuple[str, str]],
+    user,
+    invalid_count: int = 0,
+    duplicate_count: int = 0,
+    refused_lines: list | None = None,
 ) -> Send:
     """Queue `draft` for each (ott_id, user_reference): the send with a frozen copy of the message,
     its deliveries and their tasks, in one transaction."""
@@ -161,6 +170,7 @@ def send_create(
             total=len(recipients),
             invalid_count=invalid_count,
             duplicate_count=duplicate_count,
+            refused_lines=(refused_lines or [])[:REFUSED_LINES_KEPT],
             created_by=user,
         )
         now = timezone.now()
@@ -183,6 +193,30 @@ def send_create(
         created = Delivery.objects.bulk_create(deliveries, batch_size=2000)
         enqueue_deliveries(send.pk, [d.pk for d in created])
         schedule_housekeeping()
+    return send
+
+
+def send_recipient_list(list_id, user) -> Send:
+    """Queue the send a confirm page shows, consuming its recipient list in the same transaction: a
+    second confirm (double click, back button) finds nothing and queues nothing."""
+    with transaction.atomic():
+        pending = (
+            RecipientList.objects.select_for_update()
+            .select_related("draft__sender")
+            .filter(pk=list_id, created_by=user)
+            .first()
+        )
+        if pending is None:
+            raise SendRefused("This list was already sent.")
+        send = send_create(
+            draft=pending.draft,
+            recipients=[tuple(r) for r in pending.recipients],
+            user=user,
+            invalid_count=len(pending.invalid),
+            duplicate_count=pending.duplicate_count,
+            refused_lines=pending.invalid,
+        )
+        pending.delete()
     return send
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("sends/<int:pk>/", sends.send_detail, name="send-detail"),
     path("sends/<int:pk>/progress/", sends.send_progress_view, name="send-progress"),
     path("sends/<int:pk>/cancel/", sends.send_cancel_view, name="send-cancel"),
+    path("sends/<int:pk>/refused.csv", sends.send_refused, name="send-refused"),
     path("history/", history.delivery_list, name="delivery-list"),
     path("history/export.csv", history.delivery_export, name="delivery-export"),
     path("history/<int:pk>/", history.delivery_detail, name="delivery-detail"),

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import messages
-from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from messages.export import refused_csv
 from messages.models import Draft, RecipientList, Send
+from messages.preview import bubbles
 from messages.progress import send_progress
 from messages.recipients import Recipients, parse_csv, parse_text, row_problems
 from messages.selectors import send_counts, send_errors
-from messages.services import SAMPLE_MESSAGE_KEY, SendRefused, draft_problems_of, send_cancel, send_create
+from messages.services import SAMPLE_MESSAGE_KEY, SendRefused, draft_problems_of, send_cancel, send_recipient_list
 from messages.views import filtered_page
 from ott.networks import NETWORK_CHOICES
 from ott.payloads import build_send_body
@@ -94,42 +98,40 @@ def send_start(request, pk: int):
 
 @capability_required("send")
 def send_confirm(request, pk):
-    """What will be queued: network, sender, counts, refused lines, the exact body. POST queues it."""
+    """The last look before sending: counts, the phone preview and the exact body for the first
+    recipient, the refused lines, then the button. POST queues it."""
     pending = get_object_or_404(RecipientList.objects.select_related("draft__sender"), pk=pk, created_by=request.user)
     draft = pending.draft
     if request.method == "POST":
         try:
-            with transaction.atomic():
-                # Lock and consume the list: a second confirm (double click, back button) finds nothing.
-                locked = RecipientList.objects.select_for_update().filter(pk=pending.pk).first()
-                if locked is None:
-                    raise SendRefused("This list was already sent.")
-                send = send_create(
-                    draft=draft,
-                    recipients=[tuple(r) for r in locked.recipients],
-                    user=request.user,
-                    invalid_count=len(locked.invalid),
-                    duplicate_count=locked.duplicate_count,
-                )
-                locked.delete()
+            send = send_recipient_list(pending.pk, request.user)
         except SendRefused as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Queued {send.total:,} deliveries.")
+            messages.success(request, f"Queued {send.total:,} {'delivery' if send.total == 1 else 'deliveries'}.")
             return redirect("messages:send-detail", pk=send.pk)
     first = pending.recipients[0]
+    body = build_send_body(draft.to_message(), message_key=SAMPLE_MESSAGE_KEY, ott_id=first[0], user_reference=first[1])
     context = {
         "draft": draft,
         "pending": pending,
         "total": len(pending.recipients),
         "invalid": pending.invalid[:INVALID_SHOWN],
         "invalid_more": max(0, len(pending.invalid) - INVALID_SHOWN),
-        "body": build_send_body(
-            draft.to_message(), message_key=SAMPLE_MESSAGE_KEY, ott_id=first[0], user_reference=first[1]
-        ),
+        "body_json": json.dumps(body, indent=2, ensure_ascii=False),
+        "bubbles": bubbles(body),
         "problems": draft_problems_of(draft),
     }
     return render(request, "messages/send_confirm.html", context)
+
+
+@capability_required("view_history")
+def send_refused(request, pk: int):
+    """The recipient rows refused before a send was queued, as CSV (formula-safe)."""
+    send = get_object_or_404(Send, pk=pk)
+    response = HttpResponse(refused_csv(send.refused_lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="send-{send.pk}-refused.csv"'
+    return response
 
 
 def _progress_context(request, send: Send) -> dict:
@@ -138,6 +140,7 @@ def _progress_context(request, send: Send) -> dict:
         "send": send,
         "progress": progress,
         "errors": send_errors(send),
+        "refused_more": max(0, send.invalid_count - 50),
         "can_cancel": has_capability(request.user, "send") and not send.is_finished,
     }
 

@@ -45,3 +45,12 @@ def test_sender_list_counts_deliveries(auditor, marketer, line_draft):
     send_create(draft=line_draft, recipients=[("U1", ""), ("U2", "")], user=marketer)
     page = client_for(auditor).get(reverse("senders:list")).content.decode()
     assert 'data-testid="deliveries-2000000001">2<' in page
+
+
+def test_success_rate_leaves_out_what_the_network_refused_after_acceptance(marketer, auditor, line_draft):
+    send = send_create(draft=line_draft, recipients=[("U1", ""), ("U2", "")], user=marketer)
+    Delivery.objects.filter(send=send).update(status="sent")
+    Delivery.objects.filter(send=send, ott_id="U2").update(network_error=True)
+    board = dashboard()
+    assert board.success_rate == pytest.approx(50) and board.refused_by_network == 1
+    assert "1 sent, then refused by the network" in client_for(auditor).get("/").content.decode()
