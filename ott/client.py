@@ -74,6 +74,7 @@ class SendStatus:
     found: bool
     request_body: Any = None
     events: list = field(default_factory=list)
+    ott_request_id: str = ""  # not in the documented answer; kept when Marketing Cloud sends it
 
 
 class OttError(Exception):
@@ -307,7 +308,13 @@ class OttClient:
             return outcome
         data = outcome.body if isinstance(outcome.body, dict) else {}
         events = data.get("status") if isinstance(data.get("status"), list) else []
-        return SendStatus(found=True, request_body=data.get("requestBody"), events=events)
+        request_id = data.get("ottRequestId")
+        return SendStatus(
+            found=True,
+            request_body=data.get("requestBody"),
+            events=events,
+            ott_request_id=request_id if isinstance(request_id, str) else "",
+        )
 
     def register(self, platform: str, attributes: dict) -> Outcome:
         """`POST /ott/v1/registration` (registering an existing id overwrites it)."""

@@ -90,7 +90,7 @@ def outcome_event(result: Result, now, stopped: bool) -> tuple[str, list[Attempt
             d.needs_lookup = False
     if isinstance(outcome, SendStatus):  # found by the lookup: it went through earlier
         d.network_events = outcome.events or d.network_events
-        return _succeeded(d, now), log
+        return _succeeded(d, now, outcome.ott_request_id[:100]), log
     if result.posted:
         log.append(_post_log(d, result))
         d.http_status = outcome.http_status or None
