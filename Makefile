@@ -3,19 +3,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_PASSWORD ?= demo-pass-2026
+# Where `make run` serves the portal, and the address it tells people (and its own sandbox client) to use.
+WEB_BIND ?= 127.0.0.1:8000
+PORTAL_URL ?= http://$(WEB_BIND)
+PIP_QUIET := --quiet --quiet --disable-pip-version-check
 
 .PHONY: run test lint install install-dev chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install $(PIP_QUIET) --upgrade pip
 
 $(VENV)/.installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install $(PIP_QUIET) -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install $(PIP_QUIET) -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
@@ -23,11 +27,13 @@ install-dev: $(VENV)/.installed-dev
 
 # Development run on SQLite: DEBUG on, the sandbox as Marketing Cloud, demo users printed.
 run: export DEBUG ?= true
+run: export WEB_BIND := $(WEB_BIND)
+run: export PORTAL_URL := $(PORTAL_URL)
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py bootstrap_demo --password "$(DEMO_PASSWORD)"
-	@echo "OTT Portal: http://127.0.0.1:8000  (Ctrl-C stops the web server and the worker)"
+	@echo "OTT Portal: $(PORTAL_URL)  (listening on $(WEB_BIND); Ctrl-C stops the web server and the worker)"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start
 
 lint: $(VENV)/.installed-dev
