@@ -24,7 +24,8 @@ def _n(value: float) -> str:
 
 def deliveries_per_day_svg(days: list[tuple]) -> str:
     """`days`: (date, {status: count}) oldest first. Returns an accessible inline SVG."""
-    top = max((sum(counts.values()) for _, counts in days), default=0) or 1
+    busiest = max((sum(counts.values()) for _, counts in days), default=0)
+    top = busiest or 1
     slot = (WIDTH - PAD) / max(1, len(days))
     bars, labels = [], []
     for index, (day, counts) in enumerate(days):
@@ -46,7 +47,7 @@ def deliveries_per_day_svg(days: list[tuple]) -> str:
         WIDTH,
         HEIGHT,
         summary,
-        top,
+        busiest or "No deliveries in these 14 days",
         PAD,
         HEIGHT - PAD,
         WIDTH,

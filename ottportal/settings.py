@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ottportal.middleware.PortalLoginRequiredMiddleware",
+    "ottportal.middleware.UserTimeZoneMiddleware",
+    "ottportal.middleware.FriendlyMethodNotAllowedMiddleware",
     "ottportal.logging.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

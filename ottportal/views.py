@@ -3,17 +3,21 @@ from __future__ import annotations
 import logging
 
 from axes.models import AccessFailureLog, AccessLog
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from messages.charts import deliveries_per_day_svg
 from messages.selectors import STATUS_NAMES, dashboard
 from messages.workers import worker_state
+from ottportal.forms import UserSettingsForm
+from ottportal.models import settings_of
 from ottportal.roles import capability_required, user_roles
 from senders.models import SenderChange
 
@@ -26,6 +30,20 @@ def home(request):
     board = dashboard()
     context = {"board": board, "chart": deliveries_per_day_svg(board.days), "statuses": STATUS_NAMES}
     return render(request, "ottportal/home.html", context)
+
+
+def account(request):
+    """Your settings: the time zone pages use, and saved test recipients per network."""
+    user_settings = settings_of(request.user)
+    form = UserSettingsForm(request.POST or None, initial=UserSettingsForm.initial_for(user_settings))
+    if request.method == "POST" and form.is_valid():
+        user_settings.time_zone = form.cleaned_data["time_zone"]
+        user_settings.test_recipients = form.cleaned_data["test_recipients"]
+        user_settings.save()
+        messages.success(request, "Your settings are saved.")
+        return redirect("account")
+    context = {"form": form, "now_at": timezone.now()}
+    return render(request, "ottportal/account.html", context, status=400 if form.errors else 200)
 
 
 AUDIT_ROWS = 300

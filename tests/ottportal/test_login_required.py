@@ -8,7 +8,7 @@ from django.test import Client
 from tests.urlwalk import iter_urls
 
 # Public by design: login, health check, and the token endpoint (which checks the password itself).
-PUBLIC = {"/login/", "/healthz", "/api/v1/auth/token/"}
+PUBLIC = {"/login/", "/healthz", "/readyz", "/api/v1/auth/token/"}
 
 
 def _expectation(path: str) -> str:

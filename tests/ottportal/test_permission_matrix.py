@@ -21,6 +21,8 @@ pytestmark = pytest.mark.django_db
 MATRIX: dict[str, tuple[str, str]] = {
     "/": ("role", "role"),
     "/healthz": ("public", "public"),
+    "/readyz": ("public", "public"),
+    "/account/": ("signed-in", "signed-in"),
     "/audit/": ("view_audit", "view_audit"),
     "/login/": ("public", "public"),
     "/logout/": ("public", "public"),
@@ -43,6 +45,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "/sends/1/": ("view_history", "view_history"),
     "/sends/1/progress/": ("view_history", "view_history"),
     "/sends/1/cancel/": ("send", "send"),
+    "/sends/1/refused.csv": ("view_history", "view_history"),
     "/history/": ("view_history", "view_history"),
     "/history/export.csv": ("view_history", "view_history"),
     "/history/1/": ("view_history", "view_history"),

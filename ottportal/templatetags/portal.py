@@ -1,0 +1,26 @@
+"""Template filters every page uses: times with their zone, in one format."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.html import format_html
+
+register = template.Library()
+
+WHEN_FORMAT = "Y-m-d H:i:s T"
+
+
+@register.filter
+def when(value, seconds: bool = True):
+    """`2026-11-30 17:20:05 JST` in the viewer's time zone, in a <time> element carrying the instant
+    (hover shows UTC). Empty for no value."""
+    if not isinstance(value, datetime):
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    shown = format_date(local, WHEN_FORMAT if seconds else "Y-m-d H:i T")
+    utc = format_date(value.astimezone(UTC), "Y-m-d H:i:s") + " UTC" if timezone.is_aware(value) else ""
+    return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), utc, shown)
