@@ -1,0 +1,74 @@
+"""Every page of the portal at 375 px, as the role that uses it: nothing scrolls sideways (wide tables
+scroll inside their own box), checked by script, with a screenshot of each in tests/e2e/screenshots/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from messages.models import RecipientList
+from messages.services import send_create
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import login, screenshot
+from tests.urlwalk import iter_urls
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Not pages: data, partials, actions without a page of their own, and other apps' sites.
+NOT_PAGES = {
+    "healthz",
+    "readyz",
+    "logout",
+    "draft-validate",
+    "draft-duplicate",
+    "send-progress",
+    "send-refused",
+    "delivery-export",
+    "import",
+}
+OTHER_SITES = ("/api", "/admin", "/sandbox")
+
+
+def _pages(objects: dict[str, object]) -> list[tuple[str, str]]:
+    pages = []
+    for path, name in iter_urls():
+        if path.startswith(OTHER_SITES) or name in NOT_PAGES:
+            continue
+        path = path.replace("/register/sample/", "/register/line/")
+        path = path.replace("00000000-0000-4000-8000-000000000001", str(objects["recipient_list"]))
+        for prefix, key in (
+            ("/senders/", "sender"),
+            ("/drafts/", "draft"),
+            ("/sends/", "send"),
+            ("/history/", "delivery"),
+        ):
+            path = re.sub(rf"^{prefix}1/", f"{prefix}{objects[key]}/", path)
+        pages.append((path, name))
+    return pages
+
+
+def test_every_page_fits_a_phone(page, live_server, admin, marketer, line_draft, line_sender):
+    send = send_create(
+        draft=line_draft, recipients=[(f"U-{n}" * 8, "a-long-reference-" * 4) for n in range(3)], user=marketer
+    )
+    pending = RecipientList.objects.create(
+        draft=line_draft, created_by=admin, recipients=[["U-1", ""]], invalid=[[2, "x" * 300, "LINE needs an ottId"]]
+    )
+    objects = {
+        "sender": line_sender.pk,
+        "draft": line_draft.pk,
+        "send": send.pk,
+        "delivery": send.deliveries.first().pk,
+        "recipient_list": pending.pk,
+    }
+    page.set_viewport_size({"width": 375, "height": 800})
+    login(page, live_server, admin.username, PASSWORD)
+    too_wide = {}
+    for path, name in _pages(objects):
+        page.goto(f"{live_server.url}{path}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if overflow > 0:
+            too_wide[path] = overflow
+        screenshot(page, f"phone-{name}")
+    assert too_wide == {}, f"pages that scroll sideways at 375 px (by px): {too_wide}"
