@@ -102,6 +102,7 @@ class Send(models.Model):
     total = models.PositiveIntegerField(default=0)
     invalid_count = models.PositiveIntegerField(default=0, help_text="Recipient rows refused before queuing")
     duplicate_count = models.PositiveIntegerField(default=0, help_text="Repeated recipients collapsed before queuing")
+    is_test = models.BooleanField(default=False, help_text="A test send to the sender's own saved test recipients")
     refused_lines = models.JSONField(
         default=list, blank=True, help_text="[[line, text, reason], ...]: the first refused recipient rows"
     )

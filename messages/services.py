@@ -145,6 +145,7 @@ def send_create(
     invalid_count: int = 0,
     duplicate_count: int = 0,
     refused_lines: list | None = None,
+    is_test: bool = False,
 ) -> Send:
     """Queue `draft` for each (ott_id, user_reference): the send with a frozen copy of the message,
     its deliveries and their tasks, in one transaction."""
@@ -171,6 +172,7 @@ def send_create(
             invalid_count=invalid_count,
             duplicate_count=duplicate_count,
             refused_lines=(refused_lines or [])[:REFUSED_LINES_KEPT],
+            is_test=is_test,
             created_by=user,
         )
         now = timezone.now()
@@ -194,6 +196,18 @@ def send_create(
         enqueue_deliveries(send.pk, [d.pk for d in created])
         schedule_housekeeping()
     return send
+
+
+def send_test(draft: Draft, user) -> Send:
+    """Send the draft at once to the user's saved test recipients for its network, marked as a test."""
+    from ottportal.models import settings_of
+
+    recipients = [tuple(row) for row in settings_of(user).test_recipients.get(draft.sender.network, [])]
+    if not recipients:
+        raise SendRefused(
+            f"You have no test recipients on {draft.sender.get_network_display()} yet: add them in Your settings."
+        )
+    return send_create(draft=draft, recipients=recipients, user=user, is_test=True)
 
 
 def send_recipient_list(list_id, user) -> Send:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("drafts/<int:pk>/duplicate/", drafts.draft_duplicate, name="draft-duplicate"),
     path("drafts/<int:pk>/delete/", drafts.draft_delete, name="draft-delete"),
     path("drafts/<int:pk>/send/", sends.send_start, name="send-start"),
+    path("drafts/<int:pk>/send-test/", sends.send_test_view, name="send-test"),
     path("sends/", sends.send_list, name="send-list"),
     path("sends/confirm/<uuid:pk>/", sends.send_confirm, name="send-confirm"),
     path("sends/<int:pk>/", sends.send_detail, name="send-detail"),

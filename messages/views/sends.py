@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from messages.export import refused_csv
 from messages.models import Draft, RecipientList, Send
@@ -15,7 +16,14 @@ from messages.preview import bubbles
 from messages.progress import send_progress
 from messages.recipients import Recipients, parse_csv, parse_text, row_problems
 from messages.selectors import send_counts, send_errors
-from messages.services import SAMPLE_MESSAGE_KEY, SendRefused, draft_problems_of, send_cancel, send_recipient_list
+from messages.services import (
+    SAMPLE_MESSAGE_KEY,
+    SendRefused,
+    draft_problems_of,
+    send_cancel,
+    send_recipient_list,
+    send_test,
+)
 from messages.views import filtered_page
 from ott.networks import NETWORK_CHOICES
 from ott.payloads import build_send_body
@@ -94,6 +102,20 @@ def send_start(request, pk: int):
             return redirect("messages:send-confirm", pk=pending.pk)
     context = {"draft": draft, "form": form, "problems": problems, "refused": result.invalid if result else []}
     return render(request, "messages/send_start.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@capability_required("send")
+def send_test_view(request, pk: int):
+    """ "Send a test": at once, to the user's own saved test recipients."""
+    draft = _draft_for_sending(request, pk)
+    try:
+        send = send_test(draft, request.user)
+    except SendRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("messages:draft-edit", pk=draft.pk)
+    messages.success(request, f"Test sent to {send.total} test recipient{'s' if send.total != 1 else ''}.")
+    return redirect("messages:send-detail", pk=send.pk)
 
 
 @capability_required("send")

@@ -68,3 +68,18 @@ def test_retries_waiting_and_network_refusals_are_not_shown_as_queued_or_sent(ma
     assert "Waiting to retry: 1 (next at" in page
     assert "1 sent, then refused by LINE" in page
     assert f"?send={send.pk}&amp;status=sent" in page
+
+
+def test_send_a_test_goes_to_the_users_own_test_recipients_marked_as_a_test(marketer, line_draft):
+    from ottportal.models import UserSettings
+
+    url = reverse("messages:send-test", args=[line_draft.pk])
+    refused = client_for(marketer).post(url, follow=True).content.decode()
+    assert "no test recipients on LINE yet" in refused and not Send.objects.exists()
+    UserSettings.objects.update_or_create(user=marketer, defaults={"test_recipients": {"line": [["U-me", ""]]}})
+    response = client_for(marketer).post(url)
+    send = Send.objects.get()
+    assert response["Location"] == reverse("messages:send-detail", args=[send.pk])
+    assert send.is_test and list(send.deliveries.values_list("ott_id", flat=True)) == ["U-me"]
+    page = client_for(marketer).get(response["Location"]).content.decode()
+    assert 'data-testid="test-badge">Test<' in page
