@@ -46,6 +46,7 @@ class Network:
     registration_attributes: tuple[str, ...]
     required_attributes: tuple[str, ...]
     secret_attributes: tuple[str, ...]
+    sender_noun: str = "sender"  # what a marketer calls one sender: "page", "channel"
 
     def measure_text(self, text: str) -> int:
         return utf16_length(text) if self.text_unit == "UTF-16 code units" else codepoint_length(text)
@@ -92,6 +93,7 @@ NETWORKS: dict[str, Network] = {
         ),
         required_attributes=("channelId", "channelName", "channelSecret"),
         secret_attributes=("channelSecret", "customerConnectSecret"),
+        sender_noun="channel",
     ),
     MESSENGER: Network(
         name=MESSENGER,
@@ -120,6 +122,7 @@ NETWORKS: dict[str, Network] = {
         ),
         required_attributes=("applicationId", "applicationSecret", "pageId", "pageName"),
         secret_attributes=("applicationSecret", "pageAccessToken", "callbackVerifyToken"),
+        sender_noun="page",
     ),
 }
 

@@ -61,7 +61,7 @@ def audit_log(request):
         what = "Failed login, locked out" if entry.locked_out else "Failed login"
         events.append((entry.attempt_time, entry.username, what, f"from {entry.ip_address}"))
     for change in SenderChange.objects.select_related("user").order_by("-created_at")[:AUDIT_ROWS]:
-        detail = "; ".join(f"{field}: {old} → {new}" for field, (old, new) in change.changes.items())
+        detail = change.summary
         events.append(
             (
                 change.created_at,

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from ottportal.admin import ReadOnlyModelAdmin
-from senders.models import Sender, SenderChange
+from senders.models import DeletedSender, Sender, SenderChange
 
 
 @admin.register(Sender)
@@ -17,3 +17,11 @@ class SenderAdmin(ReadOnlyModelAdmin):
 class SenderChangeAdmin(ReadOnlyModelAdmin):
     list_display = ["created_at", "sender_label", "action", "user"]
     list_filter = ["action"]
+
+
+@admin.register(DeletedSender)
+class DeletedSenderAdmin(ReadOnlyModelAdmin):
+    """Senders deleted in the portal, which imports leave out until they are registered again."""
+
+    list_display = ["deleted_at", "name", "network", "sender_id", "deleted_by"]
+    list_filter = ["network"]

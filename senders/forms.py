@@ -47,17 +47,13 @@ class RegistrationForm(forms.Form):
         self.order_fields(list(self.attribute_names))
         info = NETWORKS[self.network]
         self.fields["sender_id"].label = info.sender_label
-        self.fields["name"].label = f"{info.label} {'page' if self.network == MESSENGER else 'channel'} name"
+        self.fields["name"].label = f"{info.label} {info.sender_noun} name"
 
     def clean(self):
         cleaned = super().clean()
-        foreign = sorted(set(self.data) & _fields_only_in(other_network(self.network)))
-        for name in foreign:
-            self.add_error(
-                None,
-                f"{name} is a {NETWORKS[other_network(self.network)].label} field, "
-                f"not a {NETWORKS[self.network].label} one.",
-            )
+        owners = _foreign_fields(self.network)
+        for name in sorted(set(self.data) & set(owners)):
+            self.add_error(None, f"{name} is a {owners[name]} field, not a {NETWORKS[self.network].label} one.")
         return cleaned
 
     @classmethod
@@ -134,13 +130,16 @@ REGISTRATION_FORMS: dict[str, type[RegistrationForm]] = {
 }
 
 
-def other_network(network: str) -> str:
-    return LINE if network == MESSENGER else MESSENGER
-
-
-def _fields_only_in(network: str) -> set[str]:
+def _foreign_fields(network: str) -> dict[str, str]:
+    """Fields that only other networks' forms have -> the label of the network they belong to."""
     mine = set(REGISTRATION_FORMS[network].base_fields)
-    return mine - set(REGISTRATION_FORMS[other_network(network)].base_fields)
+    return {
+        field: NETWORKS[other].label
+        for other, form in REGISTRATION_FORMS.items()
+        if other != network
+        for field in form.base_fields
+        if field not in mine
+    }
 
 
 class SenderEditForm(forms.Form):

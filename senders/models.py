@@ -37,11 +37,11 @@ class Sender(models.Model):
         return NETWORKS[self.network]
 
     @property
-    def other_attributes(self) -> dict:
-        """Stored registration attributes besides the id, name and active flag shown on their own."""
-        info = self.network_info
-        shown = {info.id_attribute, info.name_attribute, "isActive"}
-        return {key: value for key, value in self.attributes.items() if key not in shown}
+    def facts(self) -> list[tuple[str, str]]:
+        """(label, value) of the registration attributes besides the id, name and active flag."""
+        from senders.display import attribute_facts
+
+        return attribute_facts(self.network, self.attributes)
 
 
 class SenderChange(models.Model):
@@ -56,6 +56,7 @@ class SenderChange(models.Model):
 
     sender = models.ForeignKey(Sender, null=True, on_delete=models.SET_NULL, related_name="changes")
     sender_label = models.CharField(max_length=200)  # kept when the sender is deleted
+    network = models.CharField(max_length=16, choices=NETWORK_CHOICES, blank=True)  # labels the changes
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     action = models.CharField(max_length=16, choices=Action.choices)
     changes = models.JSONField(default=dict, blank=True)  # {field: [old, new]}
@@ -66,3 +67,36 @@ class SenderChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender_label}: {self.get_action_display()}"
+
+    @property
+    def lines(self) -> list:
+        """The changes as people read them: one line per attribute, flags as Yes/No."""
+        from senders.display import change_lines
+
+        return change_lines(self.network, self.changes)
+
+    @property
+    def summary(self) -> str:
+        return "; ".join(str(line) for line in self.lines)
+
+
+class DeletedSender(models.Model):
+    """A sender an admin deleted from the portal: the next import leaves it out.
+
+    Marketing Cloud keeps the registration (the OTT API has no way to remove one), so without this
+    record every import would bring the sender back. Registering it again removes the record.
+    """
+
+    network = models.CharField(max_length=16, choices=NETWORK_CHOICES)
+    sender_id = models.CharField(max_length=32)
+    name = models.CharField(max_length=100)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deleted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["network", "sender_id"], name="deleted_sender_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_network_display()} {self.sender_id}), deleted"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -12,7 +12,7 @@ from django.utils import timezone
 from ott.client import Accepted, OttClient, OttError, Rejected
 from ott.networks import NETWORKS, active_flag
 from senders.forms import sender_id_validator
-from senders.models import Sender, SenderChange
+from senders.models import DeletedSender, Sender, SenderChange
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,12 @@ def describe_refusal(outcome) -> str:
 
 def _log(sender: Sender, user, action: str, changes: dict | None = None) -> None:
     SenderChange.objects.create(
-        sender=sender, sender_label=str(sender), user=user, action=action, changes=changes or {}
+        sender=sender,
+        sender_label=str(sender),
+        network=sender.network,
+        user=user,
+        action=action,
+        changes=changes or {},
     )
 
 
@@ -67,10 +72,13 @@ def sender_record(*, network: str, attributes: dict, user, action: str) -> tuple
     """Create or update the portal's copy of a registration Marketing Cloud has accepted.
 
     Stores only the non-secret attributes, logs what changed under `action`, and says whether the
-    sender was "created", "updated" or "unchanged".
+    sender was "created", "updated" or "unchanged". An import never changes the active flag of a
+    sender the portal already has: that is an admin's decision in the portal. A registration (an
+    admin's explicit act) sets it, and brings back a sender that was deleted.
     """
     info = NETWORKS[network]
     sender_id = str(attributes[info.id_attribute])
+    importing = action == SenderChange.Action.IMPORTED
     values = {
         "name": str(attributes[info.name_attribute]),
         "is_active": active_flag(attributes.get("isActive")),
@@ -78,11 +86,15 @@ def sender_record(*, network: str, attributes: dict, user, action: str) -> tuple
         "last_synced_at": timezone.now(),
     }
     with transaction.atomic():
+        if not importing:
+            DeletedSender.objects.filter(network=network, sender_id=sender_id).delete()
         sender = Sender.objects.select_for_update().filter(network=network, sender_id=sender_id).first()
         if sender is None:
             sender = Sender.objects.create(network=network, sender_id=sender_id, registered_by=user, **values)
             _log(sender, user, action, {k: [None, v] for k, v in _shown(sender).items()})
             return sender, "created"
+        if importing:
+            del values["is_active"]
         before = _shown(sender)
         for field, value in values.items():
             setattr(sender, field, value)
@@ -94,7 +106,14 @@ def sender_record(*, network: str, attributes: dict, user, action: str) -> tuple
 
 
 def _shown(sender: Sender) -> dict:
-    return {"name": sender.name, "is_active": sender.is_active, **sender.attributes}
+    """What the change log compares: the portal's fields, and each other attribute once.
+
+    The id, name and isActive attributes are left out: `sender_id`, `name` and `is_active` say the same.
+    """
+    info = sender.network_info
+    mirrored = {info.id_attribute, info.name_attribute, "isActive"}
+    others = {key: value for key, value in sender.attributes.items() if key not in mirrored}
+    return {"sender_id": sender.sender_id, "name": sender.name, "is_active": sender.is_active, **others}
 
 
 def _diff(before: dict, after: dict) -> dict:
@@ -131,11 +150,28 @@ def sender_has_history(sender: Sender) -> bool:
 
 
 def sender_delete(*, sender: Sender, user) -> None:
+    """Delete the portal's copy; Marketing Cloud keeps the registration, and imports leave it out."""
     if sender_has_history(sender):
         raise SenderError("This sender has drafts or sends; it can only be deactivated, not deleted.")
     with transaction.atomic():
         _log(sender, user, SenderChange.Action.DELETED)
+        DeletedSender.objects.update_or_create(
+            network=sender.network,
+            sender_id=sender.sender_id,
+            defaults={"name": sender.name, "deleted_by": user},
+        )
         sender.delete()
+
+
+@dataclass(frozen=True)
+class LeftAlone:
+    """A registration the import did not apply, and why, in words."""
+
+    sender: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.reason}"
 
 
 @dataclass
@@ -144,14 +180,46 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     skipped: int = 0
+    left_alone: list[LeftAlone] = field(default_factory=list)
 
     def __str__(self) -> str:
         text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
         return text + (f", {self.skipped} skipped (invalid id or name)" if self.skipped else "")
 
 
+def _decision_kept(sender: Sender, listed_active: bool) -> LeftAlone | None:
+    """The admin's active flag, kept although Marketing Cloud lists the sender otherwise."""
+    if sender.is_active == listed_active:
+        return None
+    if listed_active:
+        reason = (
+            "kept inactive. An admin deactivated it in the portal; Marketing Cloud still lists it as active. "
+            "Reactivate it on its page if it should send again."
+        )
+    else:
+        reason = (
+            "kept active. Marketing Cloud lists it as inactive, so its sends may be refused there; "
+            "the portal's active flag is an admin's decision. Deactivate it here, or re-register it as active."
+        )
+    return LeftAlone(str(sender), reason)
+
+
+def _deleted_reason(deleted: DeletedSender) -> LeftAlone:
+    who = f" by {deleted.deleted_by}" if deleted.deleted_by else ""
+    when = timezone.localtime(deleted.deleted_at).strftime("%Y-%m-%d %H:%M %Z")
+    return LeftAlone(
+        str(deleted).removesuffix(", deleted"),
+        f"not imported. An admin deleted it from the portal{who} on {when}; Marketing Cloud keeps the "
+        "registration. Register it again to bring it back.",
+    )
+
+
 def sender_import(*, user) -> ImportResult:
-    """Create or update the portal's senders from every registration Marketing Cloud has."""
+    """Create or update the portal's senders from every registration Marketing Cloud has.
+
+    Portal-side decisions stay: a sender an admin deleted is not brought back, and the active flag
+    of a sender the portal has is not changed. The result lists each one left alone, with the reason.
+    """
     client = OttClient.from_settings()
     result = ImportResult()
     for network, info in NETWORKS.items():
@@ -159,6 +227,7 @@ def sender_import(*, user) -> ImportResult:
             items = client.list_registrations(network)
         except OttError as exc:
             raise SenderError(f"Importing {info.label} senders failed. {describe_refusal(exc.outcome)}") from exc
+        deleted = {row.sender_id: row for row in DeletedSender.objects.filter(network=network)}
         for item in items:
             attributes = item.get("ottPlatformAttributes")
             if not isinstance(attributes, dict):
@@ -173,11 +242,16 @@ def sender_import(*, user) -> ImportResult:
             if not sender_id or not name:
                 result.skipped += 1
                 continue
-            _, outcome = sender_record(
+            if sender_id in deleted:
+                result.left_alone.append(_deleted_reason(deleted[sender_id]))
+                continue
+            sender, outcome = sender_record(
                 network=network,
                 attributes={**attributes, info.name_attribute: name},
                 user=user,
                 action=SenderChange.Action.IMPORTED,
             )
             setattr(result, outcome, getattr(result, outcome) + 1)
+            if outcome != "created" and (kept := _decision_kept(sender, active_flag(attributes.get("isActive")))):
+                result.left_alone.append(kept)
     return result

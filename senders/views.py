@@ -19,11 +19,19 @@ from senders.services import (
     sender_update,
 )
 
+# The session key of the last import's report: the senders it left alone and why.
+IMPORT_REPORT = "senders_import_report"
+
 
 @capability_required("view_senders")
 def sender_list(request):
     senders = Sender.objects.select_related("registered_by").annotate(delivery_count=Count("deliveries"))
-    return render(request, "senders/list.html", {"senders": senders, "networks": NETWORKS.values()})
+    context = {
+        "senders": senders,
+        "networks": NETWORKS.values(),
+        "left_alone": request.session.pop(IMPORT_REPORT, None),
+    }
+    return render(request, "senders/list.html", context)
 
 
 def _detail(request, sender: Sender, edit_form: SenderEditForm, status: int = 200):
@@ -91,16 +99,22 @@ def edit(request, pk: int):
     return _detail(request, sender, form, status=400)
 
 
-@require_POST
 @capability_required("manage_senders")
 def delete(request, pk: int):
+    """GET: the confirm page; POST (from it): delete the portal's copy. Marketing Cloud keeps its own."""
     sender = get_object_or_404(Sender, pk=pk)
+    if request.method != "POST":
+        return render(request, "senders/delete.html", {"sender": sender, "can_delete": not sender_has_history(sender)})
     try:
         sender_delete(sender=sender, user=request.user)
     except SenderError as exc:
         messages.error(request, str(exc))
         return redirect("senders:detail", pk=pk)
-    messages.success(request, f"{sender} was deleted.")
+    messages.success(
+        request,
+        f"{sender} was deleted from the portal. Its registration stays in Marketing Cloud; "
+        "imports leave it out until it is registered again.",
+    )
     return redirect("senders:list")
 
 
@@ -113,4 +127,6 @@ def import_senders(request):
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Imported from Marketing Cloud: {result}.")
+        # Shown once on the list the browser is sent to (a flash message per sender would not read).
+        request.session[IMPORT_REPORT] = [[item.sender, item.reason] for item in result.left_alone]
     return redirect("senders:list")

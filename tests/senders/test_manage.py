@@ -53,6 +53,38 @@ def test_a_sender_without_history_can_be_deleted(admin, sender):
     assert SenderChange.objects.get().action == "deleted"
 
 
+def test_delete_asks_first_and_says_the_registration_stays_in_marketing_cloud(admin, sender):
+    client = client_for(admin)
+    detail = client.get(f"/senders/{sender.pk}/").content.decode()
+    assert f'href="/senders/{sender.pk}/delete/"' in detail
+    confirm = client.get(f"/senders/{sender.pk}/delete/")
+    assert confirm.status_code == 200 and Sender.objects.exists()
+    page = confirm.content.decode()
+    assert "Delete Tokyo store?" in page
+    assert "Its registration stays in Marketing Cloud." in page
+    assert "imports from Marketing Cloud leave this channel out" in page
+    done = client.post(f"/senders/{sender.pk}/delete/", follow=True).content.decode()
+    assert "Its registration stays in Marketing Cloud; imports leave it out until it is registered again." in done
+    assert not Sender.objects.exists()
+
+
+def test_the_delete_page_of_a_sender_with_history_offers_no_delete(admin, sender, marketer):
+    from messages.services import draft_create
+
+    draft_create(owner=marketer, name="d", sender=sender, blocks=[{"type": "text", "text": "hi"}])
+    page = client_for(admin).get(f"/senders/{sender.pk}/delete/").content.decode()
+    assert "cannot be deleted; deactivate it" in page and "Delete from the portal" not in page
+    assert client_for(admin).post(f"/senders/{sender.pk}/delete/").status_code == 302
+    assert Sender.objects.exists()
+
+
+def test_the_change_log_speaks_in_labels_with_yes_and_no(admin, sender):
+    client_for(admin).post(f"/senders/{sender.pk}/edit/", {"name": "Tokyo store"})
+    page = client_for(admin).get(f"/senders/{sender.pk}/").content.decode()
+    assert "Active: Yes → No" in page
+    assert "True" not in page.split("Change log")[1]
+
+
 LINE_OK = {"sender_id": "1", "name": "n", "channel_secret": "s"}
 MESSENGER_OK = {"application_id": "a", "application_secret": "s", "sender_id": "1", "name": "n"}
 
@@ -188,9 +220,10 @@ def test_api_has_no_delete(admin, sender):
     assert api_for(admin).delete(f"/api/v1/senders/{sender.pk}/").status_code == 405
 
 
-def test_bootstrap_demo_registers_one_active_demo_sender_per_network_in_the_sandbox(db):
-    call_command("bootstrap_demo", password="pw-123456", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    call_command("bootstrap_demo", password="pw-123456", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def test_bootstrap_demo_registers_one_active_demo_sender_per_network_in_the_sandbox(db, settings):
+    settings.DEBUG = True
+    call_command("bootstrap_demo", password="demo-pass-123456", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("bootstrap_demo", password="demo-pass-123456", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert sorted(Sender.objects.filter(is_active=True).values_list("network", flat=True)) == ["line", "messenger"]
     for sender in Sender.objects.all():
         assert SandboxRegistration.objects.get(platform=sender.network, sender_id=sender.sender_id).is_active
