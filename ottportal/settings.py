@@ -5,8 +5,12 @@ Every variable is listed, with a comment, in `.env.example`.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF
@@ -118,9 +122,13 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ------------------------------------------------------------------------------------
+# Every password set through a form or `createsuperuser`, and the demo password, must pass these.
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "ottportal.passwords.StaffMinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 # A pasted list of 100,000 recipients is a few MB of form data (Django's default cap is 2.5 MB).
@@ -199,14 +207,51 @@ SPECTACULAR_SETTINGS = {
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Marketing Cloud OTT -----------------------------------------------------------------------
-OTT_SANDBOX = env.bool("OTT_SANDBOX", default=DEBUG)
+# Marketing Cloud's own hosts (tenant-specific subdomains); the sandbox never runs beside them.
+MARKETING_CLOUD_DOMAINS = ("marketingcloudapis.com", "exacttargetapis.com")
+
+
+def _points_at_marketing_cloud(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == domain or host.endswith(f".{domain}") for domain in MARKETING_CLOUD_DOMAINS)
+
+
+_ott_urls = {name: env.str(name, default="").rstrip("/") for name in ("OTT_AUTH_URL", "OTT_REST_URL")}
+_real_urls = [name for name, url in _ott_urls.items() if _points_at_marketing_cloud(url)]
+# On by default with DEBUG, unless the OTT URLs point at the real Marketing Cloud.
+OTT_SANDBOX = env.bool("OTT_SANDBOX", default=DEBUG and not _real_urls)
+if OTT_SANDBOX and _real_urls:
+    raise ImproperlyConfigured(
+        f"OTT_SANDBOX is on while {_real_urls[0]} points at Marketing Cloud ({_ott_urls[_real_urls[0]]}). "
+        "The sandbox is a fake Marketing Cloud for development: set OTT_SANDBOX=false."
+    )
 # This portal's own address, used to reach its sandbox when no OTT URLs are set.
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
 _sandbox_base = f"{PORTAL_URL}/sandbox" if OTT_SANDBOX else ""
-OTT_AUTH_URL = env.str("OTT_AUTH_URL", default="").rstrip("/") or _sandbox_base
-OTT_REST_URL = env.str("OTT_REST_URL", default="").rstrip("/") or _sandbox_base
-OTT_CLIENT_ID = env.str("OTT_CLIENT_ID", default="sandbox-client" if OTT_SANDBOX else "")
-OTT_CLIENT_SECRET = env.str("OTT_CLIENT_SECRET", default="sandbox-secret" if OTT_SANDBOX else "")
+OTT_AUTH_URL = _ott_urls["OTT_AUTH_URL"] or _sandbox_base
+OTT_REST_URL = _ott_urls["OTT_REST_URL"] or _sandbox_base
+
+
+def _sandbox_credential(purpose: str) -> str:
+    """Sandbox credentials of this installation: derived from SECRET_KEY, so every process (web,
+    workers, on any machine) agrees on them and nobody else can guess them."""
+    digest = hmac.new(SECRET_KEY.encode(), f"ottportal.sandbox.{purpose}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+OTT_CLIENT_ID = env.str("OTT_CLIENT_ID", default="") or (
+    f"sandbox-{_sandbox_credential('client-id')[:16]}" if OTT_SANDBOX else ""
+)
+OTT_CLIENT_SECRET = env.str("OTT_CLIENT_SECRET", default="") or (
+    _sandbox_credential("client-secret") if OTT_SANDBOX else ""
+)
+if not OTT_SANDBOX:
+    for _name in ("OTT_AUTH_URL", "OTT_REST_URL", "OTT_CLIENT_ID", "OTT_CLIENT_SECRET"):
+        if not globals()[_name]:
+            raise ImproperlyConfigured(
+                f"{_name} must be set in the environment (or .env) when OTT_SANDBOX is off: "
+                "the portal sends through Marketing Cloud with it."
+            )
 OTT_ACCOUNT_ID = env.str("OTT_ACCOUNT_ID", default="")
 OTT_SEND_CONCURRENCY = env.int("OTT_SEND_CONCURRENCY", default=16)
 OTT_SEND_MAX_ATTEMPTS = env.int("OTT_SEND_MAX_ATTEMPTS", default=5)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import Client
@@ -128,6 +129,9 @@ def start_worker(sandbox_url: str, **env: str) -> subprocess.Popen:
         "OTT_REST_URL": sandbox_url,
         "OTT_RETRY_BACKOFF_SECONDS": "0.2",
         "OTT_SANDBOX": "true",
+        # The credentials this test's sandbox accepts (they may be overridden in the test).
+        "OTT_CLIENT_ID": settings.OTT_CLIENT_ID,
+        "OTT_CLIENT_SECRET": settings.OTT_CLIENT_SECRET,
         **env,
     }
     command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.2"]

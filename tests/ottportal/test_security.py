@@ -28,6 +28,10 @@ def test_check_deploy_is_clean_with_production_settings():
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "ott.example.com",
+        "OTT_AUTH_URL": "https://mc1.auth.marketingcloudapis.com",
+        "OTT_REST_URL": "https://mc1.rest.marketingcloudapis.com",
+        "OTT_CLIENT_ID": "client",
+        "OTT_CLIENT_SECRET": secrets.token_urlsafe(30),
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -53,6 +53,13 @@ def test_token_refusals(body, status, error):
     assert answer.status_code == status and answer.json()["error"] == error
 
 
+@pytest.mark.django_db
+def test_the_public_default_credentials_of_earlier_versions_get_no_token():
+    body = {"grant_type": "client_credentials", "client_id": "sandbox-client", "client_secret": "sandbox-secret"}
+    answer = SandboxClient().http.post("/sandbox/v2/token", body, content_type="application/json")
+    assert answer.status_code == 401 and answer.json()["error"] == "invalid_client"
+
+
 LINE = {
     "channelId": "1001",
     "channelName": "Shop",
@@ -135,7 +142,15 @@ def test_registration_list_of_an_unknown_platform_is_404(sandbox):
 
 def test_the_sandbox_is_not_served_when_turned_off():
     script = "import django; django.setup(); from django.urls import resolve; resolve('/sandbox/v2/token')"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ottportal.settings", "OTT_SANDBOX": "false"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "ottportal.settings",
+        "OTT_SANDBOX": "false",
+        "OTT_AUTH_URL": "https://mc.example.test",
+        "OTT_REST_URL": "https://mc.example.test",
+        "OTT_CLIENT_ID": "client",
+        "OTT_CLIENT_SECRET": "secret",
+    }
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
