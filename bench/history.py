@@ -43,6 +43,11 @@ def environment(database_url: str) -> dict:
         "SECRET_KEY": "bench-only",
         "ALLOWED_HOSTS": "testserver,localhost",
         "OTT_SANDBOX": "false",
+        # Nothing is sent; start-up needs Marketing Cloud settings when the sandbox is off.
+        "OTT_AUTH_URL": "http://127.0.0.1:9",
+        "OTT_REST_URL": "http://127.0.0.1:9",
+        "OTT_CLIENT_ID": "bench",
+        "OTT_CLIENT_SECRET": "bench-secret",
         "SECURE_COOKIES": "false",
         "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "ERROR",
