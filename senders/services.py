@@ -96,8 +96,8 @@ def sender_record(*, network: str, attributes: dict, user, action: str) -> tuple
         if importing:
             del values["is_active"]
         before = _shown(sender)
-        for field, value in values.items():
-            setattr(sender, field, value)
+        for name, value in values.items():
+            setattr(sender, name, value)
         sender.save()
         changes = _diff(before, _shown(sender))
         if changes or action == SenderChange.Action.REREGISTERED:

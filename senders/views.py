@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from ott.networks import NETWORKS
 from ottportal.roles import capability_required
@@ -99,6 +99,7 @@ def edit(request, pk: int):
     return _detail(request, sender, form, status=400)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @capability_required("manage_senders")
 def delete(request, pk: int):
     """GET: the confirm page; POST (from it): delete the portal's copy. Marketing Cloud keeps its own."""
