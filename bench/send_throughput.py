@@ -107,12 +107,14 @@ def main() -> None:
 
     from messages.models import Attempt, Delivery
     from messages.services import draft_create, send_create
+    from ott.payloads import Block, Message
     from senders.models import Sender
 
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench")
     sender = Sender.objects.create(network="line", sender_id="2000000001", name="Bench LINE")
-    draft = draft_create(owner=user, name="Bench", sender=sender, blocks=[{"type": "text", "text": "Hello 😀"}])
+    message = Message(blocks=(Block("text", text="Hello 😀"),))
+    draft = draft_create(owner=user, name="Bench", sender=sender, message=message)
 
     started = time.perf_counter()
     send = send_create(draft=draft, recipients=[(f"U{i:07d}", "") for i in range(args.n)], user=user)

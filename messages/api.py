@@ -2,11 +2,15 @@
 send), and the read-only history: `/api/v1/sends/` and `/api/v1/deliveries/`.
 
 Validation is the service's (`ott.rules`), so the API answers with the same messages as the composer;
-block errors are keyed `contents[N].field`, N counting from 1, and recipients `recipients[N]`.
+block errors are keyed `contents[N].field`, N counting from 1, and recipients `recipients[N]`. Text
+comes in with its line breaks as `\n` (a `\r\n` is one line break), before any length is counted.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from django.db import models
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
@@ -18,22 +22,45 @@ from messages.models import ContentBlock, Delivery, Draft, Send
 from messages.recipients import MAX_ROWS, row_problems
 from messages.selectors import created_between, delivery_search, send_counts
 from messages.services import (
-    BLOCK_FIELDS,
     SAMPLE_MESSAGE_KEY,
     SAMPLE_OTT_ID,
     DraftInvalid,
     SendRefused,
     draft_create,
     draft_update,
-    draft_values,
     send_create,
 )
-from ott.payloads import build_send_body
+from ott.payloads import BLOCK_FIELDS, Block, Message, build_send_body
+from ott.text import DEPTH_PROBLEM, newlines, newlines_in, too_deep
 from ottportal.roles import CapabilityPermission
 from senders.models import Sender
 
 
-class ContentSerializer(serializers.ModelSerializer):
+class TextField(serializers.CharField):
+    def to_internal_value(self, data):
+        return newlines(super().to_internal_value(data))
+
+
+class PayloadField(serializers.JSONField):
+    """A native payload: refused when nested too deep (before anything walks it recursively)."""
+
+    def to_internal_value(self, data):
+        if where := too_deep(data, "native_payload"):
+            raise ValidationError(f"{where} {DEPTH_PROBLEM}.")
+        return newlines_in(super().to_internal_value(data))
+
+
+class NewlineFieldsMixin:
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: TextField,
+        models.TextField: TextField,
+    }
+
+
+class ContentSerializer(NewlineFieldsMixin, serializers.ModelSerializer):
+    native_payload = PayloadField(required=False, allow_null=True)
+
     class Meta:
         model = ContentBlock
         fields = list(BLOCK_FIELDS)
@@ -69,7 +96,18 @@ class SendSerializer(serializers.ModelSerializer):
         return counts[send.pk] if counts is not None else send_counts([send.pk])[send.pk]
 
 
-class DraftSerializer(serializers.ModelSerializer):
+def _flat_block_errors(detail):
+    """DRF nests a block's field errors as a list of dicts: key them `contents[N].field` instead."""
+    blocks = detail.get("contents") if isinstance(detail, dict) else None
+    if not isinstance(blocks, list) or not all(isinstance(errors, dict) for errors in blocks):
+        return detail
+    flat = {key: value for key, value in detail.items() if key != "contents"}
+    for number, errors in enumerate(blocks, start=1):
+        flat.update({f"contents[{number}].{field}": messages for field, messages in errors.items()})
+    return flat
+
+
+class DraftSerializer(NewlineFieldsMixin, serializers.ModelSerializer):
     sender = serializers.PrimaryKeyRelatedField(queryset=Sender.objects.all())
     network = serializers.CharField(source="sender.network", read_only=True)
     contents = ContentSerializer(many=True, source="blocks")
@@ -94,14 +132,23 @@ class DraftSerializer(serializers.ModelSerializer):
     def get_payload_preview(self, draft: Draft) -> dict:
         return build_send_body(draft.to_message(), message_key=SAMPLE_MESSAGE_KEY, ott_id=SAMPLE_OTT_ID)
 
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except ValidationError as exc:  # a block's field error is keyed `contents[N].field`, as the rules'
+            raise ValidationError(_flat_block_errors(exc.detail)) from exc
+
     def _save(self, draft: Draft | None, data: dict) -> Draft:
-        if draft is not None:  # a partial update keeps what it does not name
-            data = {**draft_values(draft), **data}
-        blocks = [dict(block) for block in data.pop("blocks")]
+        """The request as the one draft shape (a partial update keeps what it does not name)."""
+        name = data.pop("name", draft.name if draft else "")
+        sender = data.pop("sender", draft.sender if draft else None)
+        if "blocks" in data:
+            data["blocks"] = tuple(Block(**block) for block in data["blocks"])
+        message = replace(draft.to_message() if draft else Message(), **data)
         try:
             if draft is None:
-                return draft_create(owner=self.context["request"].user, blocks=blocks, **data)
-            return draft_update(draft=draft, blocks=blocks, **data)
+                return draft_create(owner=self.context["request"].user, name=name, sender=sender, message=message)
+            return draft_update(draft=draft, name=name, sender=sender, message=message)
         except DraftInvalid as exc:
             raise ValidationError(exc.errors) from exc
 

@@ -1,25 +1,71 @@
-"""The composer's forms: the draft's fields and one form per content block (a formset, ordered).
+"""The composer's forms: the draft's fields and one form per content block (a formset, ordered), and
+`Composer`, which binds both and gives what the page holds in the one shape (`ott.payloads.Message`).
 
-Field-level checks only (a number is a number, JSON parses); the message rules are `ott.rules`, run by
-the services on the body the draft would send, so the page, the API and the worker agree."""
+Field-level checks only (a number is a number, JSON parses and is not nested too deep); the message
+rules are `ott.rules`, run by `draft_check` on the body the draft would send, so the page, the API
+and the worker agree. Line endings are normalized to `\\n` here, before anything is counted."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 
 from messages.models import Draft
 from ott.networks import CONTENT_TYPES, NETWORKS
-from ott.text import PROBLEM, unsafe_path
+from ott.payloads import BLOCK_FIELDS, MESSAGE_FIELDS, Block, Message
+from ott.text import DEPTH_PROBLEM, PROBLEM, newlines, newlines_in, too_deep, unsafe_path
 from senders.models import Sender
 
 MAX_BLOCKS = max(network.max_contents for network in NETWORKS.values())
+BLOCK_PREFIX = "blocks"
+CUSTOM_KEY_FIELDS = ("messaging_type", "tag", "notification_type")  # Messenger's customKeys
+DEFAULT_MESSAGING_TYPE = "UPDATE"  # a message that is not a reply and not tagged: the usual campaign
 
 
 def error_slot(prefix: str, field: str) -> str:
     """The element id where the composer shows a field's errors (`draft` for the draft's own fields)."""
     return f"err-{prefix}-{field}"
+
+
+class TextField(forms.CharField):
+    """A text field whose line breaks are `\\n` (a browser's textarea posts `\\r\\n`), before the
+    length is checked, so what is counted is what is stored and sent."""
+
+    def to_python(self, value):
+        return newlines(super().to_python(value))
+
+
+class PayloadField(forms.CharField):
+    """JSON typed into a textarea: shown pretty-printed; parsed into the value, or an error that
+    names the line and column (syntax), the path (too deep) or the text that cannot be stored."""
+
+    widget = forms.Textarea
+
+    def prepare_value(self, value):
+        if value is None or isinstance(value, str):
+            return value or ""
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text.strip():
+            return None
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                f"This is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+            ) from exc
+        except RecursionError as exc:  # thousands of levels: the parser gives up before we can look
+            raise forms.ValidationError(f"This JSON {DEPTH_PROBLEM}.") from exc
+        if where := too_deep(payload, "payload"):
+            raise forms.ValidationError(f"{where} {DEPTH_PROBLEM}.")
+        if where := unsafe_path(payload):
+            raise forms.ValidationError(f"{where}: text {PROBLEM}.")
+        return newlines_in(payload)
 
 
 class SenderSelect(forms.Select):
@@ -33,10 +79,16 @@ class SenderSelect(forms.Select):
         return option
 
 
+def _sender_label(sender: Sender) -> str:
+    label = f"{sender.name} ({sender.get_network_display()} {sender.sender_id})"
+    return label if sender.is_active else f"{label}, deactivated"
+
+
 class DraftForm(forms.ModelForm):
     class Meta:
         model = Draft
-        fields = ["name", "sender", "subject", "message_group_key", "messaging_type", "tag", "notification_type"]
+        fields = ["name", "sender", *MESSAGE_FIELDS]
+        field_classes = {"name": TextField, "subject": TextField, "message_group_key": TextField}
         widgets = {"sender": SenderSelect}
         labels = {
             "message_group_key": "Message group key",
@@ -44,53 +96,50 @@ class DraftForm(forms.ModelForm):
             "notification_type": "Notification type",
         }
         help_texts = {
-            "tag": "Required for MESSAGE_TAG. Tagged messages must not be promotional.",
+            "messaging_type": "Update for most messages; Response for a reply; Message tag outside the 24-hour window.",
+            "tag": "Required for a message tag. Tagged messages must not be promotional.",
             "message_group_key": "Optional; up to 100 characters.",
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        current = self.instance.sender_id if self.instance.pk else None
-        # Active senders only, plus the current one so an edit shows why it can no longer be sent.
-        self.fields["sender"].queryset = Sender.objects.filter(is_active=True) | Sender.objects.filter(pk=current)
-        self.fields["sender"].label_from_instance = lambda s: f"{s.name} ({s.get_network_display()} {s.sender_id})"
-        for name in ("messaging_type", "tag", "notification_type"):
+        # Active senders, plus the draft's own (or the one posted) so a draft whose sender was
+        # deactivated says so and offers the active ones, instead of "Select a valid choice".
+        keep = {self.instance.sender_id} if self.instance.pk else set()
+        posted = str(self.data.get("sender", "")) if self.is_bound else ""
+        if posted.isdigit():
+            keep.add(int(posted))
+        self.fields["sender"].queryset = Sender.objects.filter(is_active=True) | Sender.objects.filter(pk__in=keep)
+        self.fields["sender"].label_from_instance = _sender_label
+        for name in CUSTOM_KEY_FIELDS:
             self.fields[name].required = False
+        if not self.is_bound and not self.initial.get("messaging_type"):
+            self.initial["messaging_type"] = DEFAULT_MESSAGING_TYPE
 
 
 class BlockForm(forms.Form):
-    type = forms.ChoiceField(choices=[(t, t.capitalize()) for t in CONTENT_TYPES])
-    text = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3}))
-    url = forms.CharField(required=False, max_length=5000, label="URL")
-    alt_url = forms.CharField(required=False, max_length=5000, label="Preview URL (altUrl)")
+    type = forms.ChoiceField(choices=[(t, t.capitalize()) for t in CONTENT_TYPES], label="Type")
+    text = TextField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3}), label="Text")
+    url = TextField(required=False, max_length=5000, label="URL")
+    alt_url = TextField(required=False, max_length=5000, label="Preview URL (altUrl)")
     duration = forms.IntegerField(required=False, min_value=1, max_value=2_147_483_647, label="Duration (ms)")
-    native_payload = forms.CharField(
+    native_payload = PayloadField(
         required=False,
         label="Native payload (JSON)",
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "class": "mono"}),
     )
     is_reusable = forms.BooleanField(required=False, label="Reusable attachment (isReusable)")
-    attachment_id = forms.CharField(required=False, max_length=100, label="Attachment id")
+    attachment_id = TextField(required=False, max_length=100, label="Attachment id")
 
-    def clean_native_payload(self):
-        text = self.cleaned_data["native_payload"]
-        if not text.strip():
-            return None
-        try:
-            payload = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                f"This is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
-            ) from exc
-        if where := unsafe_path(payload):
-            raise forms.ValidationError(f"{where}: text {PROBLEM}.")
-        return payload
-
-    def values(self) -> dict:
-        return {key: value for key, value in self.cleaned_data.items() if key not in ("ORDER", "DELETE")}
+    def to_block(self) -> Block:
+        return Block(**{name: self.cleaned_data[name] for name in BLOCK_FIELDS})
 
 
 class BaseBlockFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": f"A message has at most {MAX_BLOCKS} blocks: remove the ones you do not need.",
+    }
+
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         form.empty_permitted = False  # a block added on the page is a block, even if left as it came
@@ -98,6 +147,8 @@ class BaseBlockFormSet(forms.BaseFormSet):
 
     def kept_forms(self) -> list[BlockForm]:
         """The blocks not marked for removal, in their ORDER (works on an invalid formset too)."""
+        if not self.is_bound:
+            return list(self.forms)
         rows = []
         for index, form in enumerate(self.forms):
             form.is_valid()
@@ -120,17 +171,81 @@ BlockFormSet = forms.formset_factory(
 )
 
 
-def block_initial(block) -> dict:
-    """A stored ContentBlock as the block form's initial data (native payloads pretty-printed)."""
-    payload = block.native_payload
-    return {
-        "type": block.type,
-        "text": block.text,
-        "url": block.url,
-        "alt_url": block.alt_url,
-        "duration": block.duration,
-        "native_payload": json.dumps(payload, indent=2, ensure_ascii=False) if payload is not None else "",
-        "is_reusable": block.is_reusable,
-        "attachment_id": block.attachment_id,
-        "ORDER": block.position,
-    }
+@dataclass
+class FieldError:
+    """A field-level error on the page: in block `block` (counting from 1) or in the draft's fields."""
+
+    slot: str
+    label: str
+    message: str
+    target: str = ""  # the id of the control, for the summary's link
+
+
+class Composer:
+    """The composer page's forms, bound to what was posted, or showing a stored draft (or a new one).
+
+    `sender`, `name` and `message()` are what the page holds in the one shape; `field_errors()` the
+    errors of fields that did not even parse (the message rules are the services')."""
+
+    def __init__(self, data=None, *, draft: Draft | None = None):
+        self.draft = draft
+        if data is not None:
+            self.form = DraftForm(data, instance=draft)
+            self.formset = BlockFormSet(data, prefix=BLOCK_PREFIX)
+            self.form.is_valid()
+            self.formset.is_valid()
+            self.sender = self.form.cleaned_data.get("sender")
+            self.name = self.form.cleaned_data.get("name") or ""
+        elif draft is not None:
+            message = draft.to_message()
+            initial = [
+                {**{name: getattr(block, name) for name in BLOCK_FIELDS}, "ORDER": number}
+                for number, block in enumerate(message.blocks, start=1)
+            ]
+            self.form = DraftForm(instance=draft)
+            self.formset = BlockFormSet(initial=initial, prefix=BLOCK_PREFIX)
+            self.sender, self.name, self._stored = draft.sender, draft.name, message
+        else:
+            self.form = DraftForm()
+            self.formset = BlockFormSet(initial=[{"type": "text", "ORDER": 1}], prefix=BLOCK_PREFIX)
+            self.sender, self.name = None, ""
+        self.kept = self.formset.kept_forms()
+
+    @property
+    def is_bound(self) -> bool:
+        return self.form.is_bound
+
+    def blocks_parsed(self) -> bool:
+        return all(form.is_valid() for form in self.kept)
+
+    def message(self) -> Message:
+        """The message on the page: the stored one, or what was posted (blocks that do not parse are
+        left out, so the preview still shows the others)."""
+        if not self.is_bound:
+            return getattr(self, "_stored", Message())
+        fields: dict[str, Any] = {name: self.form.cleaned_data.get(name) or "" for name in MESSAGE_FIELDS}
+        network = NETWORKS.get(self.sender.network) if self.sender else None
+        if network is not None and not network.needs_custom_keys:  # hidden on the page: not this network's
+            fields.update(dict.fromkeys(CUSTOM_KEY_FIELDS, ""))
+        blocks = tuple(form.to_block() for form in self.kept if form.is_valid())
+        return Message(blocks=blocks, **fields)
+
+    def field_errors(self) -> list[FieldError]:
+        if not self.is_bound:
+            return []
+        errors = [
+            FieldError(error_slot("draft", name), self.form[name].label, message, self.form[name].id_for_label)
+            for name in self.form.fields
+            for message in self.form.errors.get(name, [])
+        ]
+        errors += [FieldError("", "Draft", message) for message in self.form.non_field_errors()]
+        for number, form in enumerate(self.kept, start=1):
+            for name in BLOCK_FIELDS:
+                for message in form.errors.get(name, []):
+                    label = f"Block {number} · {form[name].label}"
+                    errors.append(FieldError(error_slot(form.prefix, name), label, message, form[name].id_for_label))
+        errors += [FieldError("", "Blocks", message) for message in self.formset.non_form_errors()]
+        return errors
+
+    def block_form(self, number: int) -> BlockForm | None:
+        return self.kept[number - 1] if 0 < number <= len(self.kept) else None

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from ott.networks import CONTENT_TYPES, MESSAGE_TAGS, MESSAGING_TYPES, NETWORK_CHOICES, NOTIFICATION_TYPES
-from ott.payloads import Block, Message
+from ott.payloads import BLOCK_FIELDS, MESSAGE_FIELDS, Block, Message
 from senders.models import Sender
 
 
@@ -35,17 +35,18 @@ class Draft(models.Model):
         return self.name
 
     def to_message(self) -> Message:
-        """What this draft says, in the form the payload builder and the rules take."""
+        """What this draft says, in the one shape forms, services, the API and the preview take."""
         return Message(
             network=self.sender.network,
             sender_id=self.sender.sender_id,
             blocks=tuple(block.to_block() for block in self.blocks.all()),
-            subject=self.subject,
-            message_group_key=self.message_group_key,
-            messaging_type=self.messaging_type,
-            tag=self.tag,
-            notification_type=self.notification_type,
+            **{name: getattr(self, name) for name in MESSAGE_FIELDS},
         )
+
+    def set_message(self, message: Message) -> None:
+        """Take the message's own fields (the blocks are rows of their own: `ContentBlock.of`)."""
+        for name in MESSAGE_FIELDS:
+            setattr(self, name, getattr(message, name) or "")
 
 
 class ContentBlock(models.Model):
@@ -68,16 +69,14 @@ class ContentBlock(models.Model):
         return f"{self.draft} #{self.position} ({self.type})"
 
     def to_block(self) -> Block:
-        return Block(
-            type=self.type,
-            text=self.text,
-            url=self.url,
-            alt_url=self.alt_url,
-            duration=self.duration,
-            native_payload=self.native_payload,
-            is_reusable=self.is_reusable,
-            attachment_id=self.attachment_id,
-        )
+        return Block(**{name: getattr(self, name) for name in BLOCK_FIELDS})
+
+    @classmethod
+    def of(cls, block: Block, *, draft: Draft, position: int) -> ContentBlock:
+        values = {name: getattr(block, name) for name in BLOCK_FIELDS}
+        for name in ("text", "url", "alt_url", "attachment_id"):  # stored as "" when empty, never NULL
+            values[name] = values[name] or ""
+        return cls(draft=draft, position=position, **values)
 
 
 class Send(models.Model):

@@ -1,14 +1,16 @@
 """Writes to drafts and sends.
 
-Every draft save runs `ott.rules` on the body the draft would send, so a draft that Marketing Cloud or
-the network would refuse is never stored. `send_create` is the outbox: the send, one delivery per
-recipient and the tasks that will deliver them are written in one transaction.
+A draft is a sender, a name and a `Message` (ott.payloads): the one shape the composer's forms, the
+drafts API and the preview take and give. `draft_check` builds the body a draft would send and runs
+`ott.rules` on it once; every save goes through it, so a draft that Marketing Cloud or the network
+would refuse is never stored. `send_create` is the outbox: the send, one delivery per recipient and
+the tasks that will deliver them are written in one transaction.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
+from dataclasses import dataclass, replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,16 +20,15 @@ from messages.models import ContentBlock, Delivery, Draft, RecipientList, Send
 from messages.recipients import row_problems
 from messages.tasks import enqueue_deliveries, schedule_housekeeping
 from ott import rules
-from ott.payloads import Block, Message, build_send_body, message_template, send_body
+from ott.payloads import BLOCK_FIELD_OF_KEY, Message, build_send_body, message_template, send_body
+from ott.text import DEPTH_PROBLEM, too_deep
 from senders.models import Sender
 
 SAMPLE_MESSAGE_KEY = "00000000-0000-4000-8000-000000000000"
 SAMPLE_OTT_ID = "sample-recipient"
-DRAFT_FIELDS = ("subject", "message_group_key", "messaging_type", "tag", "notification_type")
-BLOCK_FIELDS = ("type", "text", "url", "alt_url", "duration", "native_payload", "is_reusable", "attachment_id")
 
-# Where a rule's camelCase path lands among the draft's fields.
-_FIELD_NAMES = {
+# Where a rule's path outside the blocks lands among the draft's fields.
+_DRAFT_FIELDS = {
     "from.senderId": "sender",
     "from.senderType": "sender",
     "messageGroupKey": "message_group_key",
@@ -37,97 +38,114 @@ _FIELD_NAMES = {
     "message.customKeys.tag": "tag",
     "message.customKeys.notificationType": "notification_type",
 }
-_BLOCK_PATH = re.compile(r"^message\.contents\[(\d+)\]\.(\w+)")
 
 
-class DraftInvalid(Exception):
-    """The draft breaks a rule; `errors` maps each field (blocks as `contents[N].field`) to messages."""
+@dataclass(frozen=True)
+class DraftProblem:
+    """One reason a draft cannot be sent, where it is: a draft field (`tag`, `contents`), or a block
+    (counting from 1) and one of its fields (`alt_url`). `message` is the rule's own text (Marketing
+    Cloud's documented message where there is one); `advice` says what to do about it."""
 
-    def __init__(self, errors: dict[str, list[str]]):
-        self.errors = errors
-        super().__init__("; ".join(m for messages in errors.values() for m in messages))
+    field: str
+    message: str
+    block: int | None = None
+    advice: str = ""
+    documented: bool = False  # `message` is Marketing Cloud's documented text
 
+    @property
+    def key(self) -> str:
+        """How the API names the place: `contents[2].alt_url` for a block's field."""
+        return f"contents[{self.block}].{self.field}" if self.block is not None else self.field
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-def field_name(path: str) -> str:
-    """The draft field a rule's path points at: `message.contents[2].altUrl` -> `contents[2].alt_url`."""
-    if match := _BLOCK_PATH.match(path):
-        return f"contents[{match.group(1)}].{_snake(match.group(2))}"
-    return _FIELD_NAMES.get(path, "non_field_errors")
-
-
-def _block_values(block: dict) -> dict:
-    return {key: block[key] for key in BLOCK_FIELDS if key in block}
-
-
-def draft_message(*, sender: Sender, blocks: list[dict], **fields) -> Message:
-    return Message(
-        network=sender.network,
-        sender_id=sender.sender_id,
-        blocks=tuple(Block(**_block_values(block)) for block in blocks),
-        **{k: fields.get(k) or "" for k in DRAFT_FIELDS},
-    )
+    @classmethod
+    def of(cls, problem: rules.Problem) -> DraftProblem:
+        documented = problem.layer == "contract"
+        if problem.block is not None and problem.key in BLOCK_FIELD_OF_KEY:
+            return cls(BLOCK_FIELD_OF_KEY[problem.key], problem.message, problem.block, problem.advice, documented)
+        field = _DRAFT_FIELDS.get(problem.field, "non_field_errors")
+        return cls(field, problem.message, None, problem.advice, documented)
 
 
-def draft_problems(*, sender: Sender, blocks: list[dict], **fields) -> dict[str, list[str]]:
-    """Every reason this draft could not be sent, by field; {} when it is fine."""
+def problems_by_key(problems: list[DraftProblem]) -> dict[str, list[str]]:
+    """The API's error shape: each place (`contents[N].field` for blocks) with its messages."""
     errors: dict[str, list[str]] = {}
-    if not sender.is_active:
-        errors["sender"] = [f"{sender.name} is inactive: choose an active sender."]
-    body = build_send_body(
-        draft_message(sender=sender, blocks=blocks, **fields), message_key=SAMPLE_MESSAGE_KEY, ott_id=SAMPLE_OTT_ID
-    )
-    for problem in rules.check(body):
-        errors.setdefault(field_name(problem.field), []).append(problem.message)
+    for problem in problems:
+        errors.setdefault(problem.key, []).append(problem.message)
     return errors
 
 
-def draft_values(draft: Draft) -> dict:
-    """A stored draft as the keyword arguments draft_update and draft_problems take."""
-    values = {k: getattr(draft, k) for k in ("name", "sender", *DRAFT_FIELDS)}
-    values["blocks"] = [{k: getattr(b, k) for k in BLOCK_FIELDS} for b in draft.blocks.all()]
-    return values
+class DraftInvalid(Exception):
+    """The draft breaks a rule; `problems` says where and why, `errors` keys them as the API does."""
+
+    def __init__(self, problems: list[DraftProblem]):
+        self.problems = problems
+        self.errors = problems_by_key(problems)
+        super().__init__("; ".join(problem.message for problem in problems))
 
 
-def draft_problems_of(draft: Draft) -> dict[str, list[str]]:
-    """Why a stored draft cannot be sent now (its sender was deactivated, say); {} when it can."""
-    values = draft_values(draft)
-    values.pop("name")
-    return draft_problems(**values)
-
-
-def _save_blocks(draft: Draft, blocks: list[dict]) -> None:
-    draft.blocks.all().delete()
-    ContentBlock.objects.bulk_create(
-        ContentBlock(draft=draft, position=index, **_block_values(block)) for index, block in enumerate(blocks, start=1)
+def _inactive(sender: Sender) -> DraftProblem:
+    active = ", ".join(f"{s.name} ({s.get_network_display()})" for s in Sender.objects.filter(is_active=True)[:5])
+    offer = f"Choose an active sender: {active}." if active else "Ask an admin to activate a sender."
+    return DraftProblem(
+        "sender",
+        f"{sender.name} is inactive: choose an active sender.",
+        advice=f"{sender.name} was deactivated by an admin, so nothing can be sent from it. {offer}",
     )
 
 
-def draft_create(*, owner, name: str, sender: Sender, blocks: list[dict], **fields) -> Draft:
-    if errors := draft_problems(sender=sender, blocks=blocks, **fields):
-        raise DraftInvalid(errors)
-    with transaction.atomic():
-        draft = Draft.objects.create(
-            owner=owner, name=name, sender=sender, **{k: fields.get(k) or "" for k in DRAFT_FIELDS}
-        )
-        _save_blocks(draft, blocks)
-    return draft
+def draft_check(*, sender: Sender, message: Message) -> tuple[dict | None, list[DraftProblem]]:
+    """The body this draft would send (for a sample recipient) and every reason it could not be sent;
+    the body is None only when a block cannot be built at all (a native payload nested too deep)."""
+    message = replace(message, network=sender.network, sender_id=sender.sender_id)
+    problems = [] if sender.is_active else [_inactive(sender)]
+    for number, block in enumerate(message.blocks, start=1):
+        if where := too_deep(block.native_payload, "native_payload"):
+            problems.append(DraftProblem("native_payload", f"{where} {DEPTH_PROBLEM}.", number))
+    if any(problem.field == "native_payload" for problem in problems):
+        return None, problems
+    body = build_send_body(message, message_key=SAMPLE_MESSAGE_KEY, ott_id=SAMPLE_OTT_ID)
+    return body, problems + [DraftProblem.of(problem) for problem in rules.check(body)]
 
 
-def draft_update(*, draft: Draft, name: str, sender: Sender, blocks: list[dict], **fields) -> Draft:
-    """Replace a draft's fields and blocks; on any problem nothing changes."""
-    if errors := draft_problems(sender=sender, blocks=blocks, **fields):
-        raise DraftInvalid(errors)
+def draft_problems_of(draft: Draft) -> dict[str, list[str]]:
+    """Why a stored draft cannot be sent now (its sender was deactivated, say), keyed as the API keys
+    them; {} when it can."""
+    return problems_by_key(draft_check(sender=draft.sender, message=draft.to_message())[1])
+
+
+def _store(draft: Draft, *, name: str, sender: Sender, message: Message) -> Draft:
+    _, problems = draft_check(sender=sender, message=message)
+    if problems:
+        raise DraftInvalid(problems)
     with transaction.atomic():
         draft.name, draft.sender = name, sender
-        for key in DRAFT_FIELDS:
-            setattr(draft, key, fields.get(key) or "")
+        draft.set_message(message)
         draft.save()
-        _save_blocks(draft, blocks)
+        draft.blocks.all().delete()
+        ContentBlock.objects.bulk_create(
+            ContentBlock.of(block, draft=draft, position=number) for number, block in enumerate(message.blocks, 1)
+        )
     return draft
+
+
+def draft_create(*, owner, name: str, sender: Sender, message: Message) -> Draft:
+    return _store(Draft(owner=owner), name=name, sender=sender, message=message)
+
+
+def draft_update(*, draft: Draft, name: str, sender: Sender, message: Message) -> Draft:
+    """Replace a draft's fields and blocks; on any problem nothing changes."""
+    return _store(draft, name=name, sender=sender, message=message)
+
+
+def draft_duplicate(*, draft: Draft, owner) -> Draft:
+    name = f"Copy of {draft.name}"[: Draft._meta.get_field("name").max_length]
+    return draft_create(owner=owner, name=name, sender=draft.sender, message=draft.to_message())
+
+
+def draft_delete(*, draft: Draft) -> None:
+    """Sends made from the draft keep their frozen copy; their `draft` link becomes empty."""
+    with transaction.atomic():
+        draft.delete()
 
 
 class SendRefused(Exception):

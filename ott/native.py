@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ott.networks import LINE, MESSENGER, utf16_length
+from ott.networks import LINE, MESSENGER, NETWORKS
 
 Found = Iterator[tuple[str, str]]
 
@@ -34,6 +34,13 @@ def _count(path: str, items: Any, low: int, high: int, label: str) -> Found:
     elif not low <= len(items) <= high:
         exact = f"exactly {low}" if low == high else f"at most {high}" if low == 0 else f"{low} to {high}"
         yield path, f"{label}: {len(items)} given, {exact} allowed."
+
+
+def _text_limit(name: str, text: str) -> Found:
+    """A text message object holds as much as a text block: the network's own limit and unit."""
+    network = NETWORKS[name]
+    if (size := network.measure_text(text)) > network.text_limit:
+        yield "text", f"text is {size:,} {network.text_unit}; {network.label} allows at most {network.text_limit:,}."
 
 
 # --- LINE ------------------------------------------------------------------------------------------
@@ -106,8 +113,7 @@ def _line(payload: dict) -> Found:
         text = _str(payload.get("text"))
         if not text:
             yield "text", "text is required."
-        elif utf16_length(text) > 5000:
-            yield "text", f"text is {utf16_length(text):,} UTF-16 code units; LINE allows at most 5,000."
+        yield from _text_limit(LINE, text)
     elif kind == "sticker":
         yield from _required("", payload, "packageId", "sticker packageId")
         yield from _required("", payload, "stickerId", "sticker stickerId")
@@ -136,9 +142,7 @@ def _messenger_buttons(path: str, buttons: Any, low: int) -> Found:
 
 def _messenger(payload: dict) -> Found:
     if "text" in payload:
-        text = _str(payload.get("text"))
-        if len(text) > 2000:
-            yield "text", f"text is {len(text):,} characters; Messenger allows at most 2,000."
+        yield from _text_limit(MESSENGER, _str(payload.get("text")))
     attachment = payload.get("attachment")
     if attachment is None:
         if "text" not in payload:

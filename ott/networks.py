@@ -59,6 +59,42 @@ class Network:
             if key in self.registration_attributes and key not in self.secret_attributes
         }
 
+    # --- What the composer needs to know (derived from the fields above) ----------------------------
+    @property
+    def counts_utf16(self) -> bool:
+        return self.text_unit == "UTF-16 code units"
+
+    @property
+    def text_hint(self) -> str:
+        """How the network counts text, in a marketer's words ("" when one character counts one)."""
+        return f"{self.label} counts an emoji as 2" if self.counts_utf16 else ""
+
+    def block_field_types(self) -> dict[str, list[str]]:
+        """For each optional block field, the block types it applies to on this network."""
+        media = ["image", "video", "audio"]
+        return {
+            "text": ["text"],
+            "url": media,
+            "alt_url": sorted(self.alt_url_required_for),
+            "duration": sorted(self.duration_required_for),
+            "native_payload": ["native"],
+            "is_reusable": media if self.supports_attachment_reuse else [],
+            "attachment_id": media if self.supports_attachment_reuse else [],
+        }
+
+    def page_data(self) -> dict:
+        """Everything the composer page's script needs (the `network-limits` JSON)."""
+        return {
+            "label": self.label,
+            "max": self.max_contents,
+            "limit": self.text_limit,
+            "unit": "characters",
+            "utf16": self.counts_utf16,
+            "hint": self.text_hint,
+            "custom_keys": self.needs_custom_keys,
+            "fields": self.block_field_types(),
+        }
+
 
 def active_flag(value) -> bool:
     """Marketing Cloud's isActive (0/1, also "true"/"false"); missing means active."""

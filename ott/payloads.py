@@ -1,15 +1,19 @@
-"""Build the canonical `POST /ott/v1/send` body (camelCase, as in ott-v1-send.txt).
+"""What a draft says, and the canonical `POST /ott/v1/send` body built from it (camelCase, as in
+ott-v1-send.txt).
 
-A `Message` is what a draft says (network, sender, blocks, custom keys); `message_template` turns it
-into the part of the body shared by every recipient, and `send_body` adds one recipient and its
-messageKey. Empty optional fields are left out. customKeys is sent as ONE object in a list, holding
-every key that is set: `[{"messagingType": "MESSAGE_TAG", "tag": "...", "notificationType": "..."}]`.
+`Message` and its `Block`s are the one in-memory shape of a draft: the composer's forms, the drafts
+API, the services, the rules and the preview all take and give it; the models convert at the edge
+(`Draft.to_message`). `message_template` turns a message into the part of the body shared by every
+recipient, and `send_body` adds one recipient and its messageKey. Empty optional fields are left out.
+customKeys is sent as ONE object in a list, holding every key that is set:
+`[{"messagingType": "MESSAGE_TAG", "tag": "...", "notificationType": "..."}]`.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from ott.networks import NETWORKS
@@ -29,10 +33,20 @@ class Block:
     attachment_id: str = ""
 
 
+# A block's fields, defined once: the model, the forms, the API and the rules take them from here.
+BLOCK_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Block))
+# Each block field's key in the request body (the rules speak these; the draft speaks BLOCK_FIELDS).
+BLOCK_KEYS: dict[str, str] = {name: re.sub(r"_(\w)", lambda m: m.group(1).upper(), name) for name in BLOCK_FIELDS}
+BLOCK_FIELD_OF_KEY: dict[str, str] = {key: name for name, key in BLOCK_KEYS.items()}
+
+
 @dataclass(frozen=True)
 class Message:
-    network: str
-    sender_id: str
+    """A draft's message. `network` and `sender_id` are its sender's; a message typed before a
+    sender is chosen leaves them empty, and the services set them from the draft's sender."""
+
+    network: str = ""
+    sender_id: str = ""
     blocks: tuple[Block, ...] = field(default_factory=tuple)
     subject: str = ""
     message_group_key: str = ""
@@ -42,24 +56,22 @@ class Message:
     validity_period: int = DEFAULT_VALIDITY_PERIOD
 
 
+# The message fields a draft stores beside its blocks and sender.
+MESSAGE_FIELDS: tuple[str, ...] = ("subject", "message_group_key", "messaging_type", "tag", "notification_type")
+
+
+def _absent(value: Any) -> bool:
+    return value is None or value is False or (isinstance(value, str) and value == "")
+
+
 def content_json(block: Block) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": block.type}
-    if block.text:
-        out["text"] = block.text
-    if block.url:
-        out["url"] = block.url
-    if block.alt_url:
-        out["altUrl"] = block.alt_url
-    if block.duration is not None:
-        out["duration"] = block.duration
-    if block.native_payload is not None:
-        out["nativePayload"] = block.native_payload
     # Messenger-only fields are kept on LINE too when set, so the rules name the mistake instead of
     # the builder silently dropping it.
-    if block.is_reusable:
-        out["isReusable"] = True
-    if block.attachment_id:
-        out["attachmentId"] = block.attachment_id
+    out: dict[str, Any] = {"type": block.type}
+    for name, key in BLOCK_KEYS.items():
+        value = getattr(block, name)
+        if name != "type" and not _absent(value):
+            out[key] = value
     return out
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ott import native
 from ott.networks import CONTENT_TYPES, MESSAGE_TAGS, MESSAGING_TYPES, NETWORKS, NOTIFICATION_TYPES, Network
+from ott.payloads import BLOCK_KEYS
 from ott.text import PROBLEM, unsafe_path
 
 # Error codes. 10006 (envelope) and 10002 ("... must be provided") are documented; the others are ours.
@@ -40,13 +41,21 @@ RECIPIENT_LIMIT = 256
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason a request would be refused. `field` is a camelCase path; blocks count from 1."""
+    """One reason a request would be refused.
+
+    `field` is the camelCase path in the body; a problem in a content block also carries the block
+    (counting from 1) and the block's own key (`altUrl`), so callers never parse the path. `message`
+    is the documented Marketing Cloud message (or the network rule's); `advice` says what to do, in
+    a marketer's words.
+    """
 
     field: str
     message: str
     code: int
     layer: str  # "contract" or "network"
     block: int | None = None
+    key: str = ""
+    advice: str = ""
 
     def as_validation_error(self) -> dict[str, Any]:
         """The item shape Marketing Cloud uses in `validationErrors`."""
@@ -59,7 +68,7 @@ _CANONICAL = {
     "from": ("senderType", "senderId"),
     "to": ("ottId", "userReference"),
     "message": ("subject", "contents", "customKeys"),
-    "content": ("type", "text", "url", "altUrl", "duration", "nativePayload", "isReusable", "attachmentId"),
+    "content": tuple(BLOCK_KEYS.values()),
     "customKeys": ("messagingType", "tag", "notificationType"),
 }
 _LOOKUP = {level: {key.lower(): key for key in keys} for level, keys in _CANONICAL.items()}
@@ -144,11 +153,14 @@ def _block_type(block: Any) -> str:
 
 # --- The contract layer ----------------------------------------------------------------------------
 def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
-    def missing(field: str, message: str, block: int | None = None) -> Problem:
-        return Problem(field, message, MISSING, "contract", block)
+    def missing(field: str, message: str, advice: str = "") -> Problem:
+        return Problem(field, message, MISSING, "contract", advice=advice)
 
-    def invalid(field: str, message: str, block: int | None = None) -> Problem:
-        return Problem(field, message, INVALID_VALUE, "contract", block)
+    def invalid(field: str, message: str, advice: str = "") -> Problem:
+        return Problem(field, message, INVALID_VALUE, "contract", advice=advice)
+
+    def in_block(index: int, key: str, message: str, advice: str, code: int = MISSING) -> Problem:
+        return Problem(f"message.contents[{index}].{key}", message, code, "contract", index, key, advice)
 
     if not _provided(body.get("messageKey")):
         yield missing("messageKey", "Message Key must be provided")
@@ -158,11 +170,11 @@ def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
         yield missing("from", "From object must be provided")
     else:
         if not _provided(sender.get("senderId")):
-            yield missing("from.senderId", "Sender Id must be provided")
+            yield missing("from.senderId", "Sender Id must be provided", "Choose a sender.")
         if not _provided(sender.get("senderType")):
-            yield missing("from.senderType", "Sender Type must be provided")
+            yield missing("from.senderType", "Sender Type must be provided", "Choose a sender.")
         elif network is None:
-            yield invalid("from.senderType", "Sender Type must be one of: line, messenger")
+            yield invalid("from.senderType", "Sender Type must be one of: line, messenger", "Choose a sender.")
 
     recipient = body.get("to")
     if not isinstance(recipient, dict) or not recipient:
@@ -175,51 +187,65 @@ def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
     elif not blocks:
         contents = message.get("contents")
         if _provided(contents) and not isinstance(contents, list):
-            yield invalid("message.contents", "Message contents must be a list of content objects")
+            yield invalid("message.contents", "Message contents must be a list of content objects", "Add a block.")
         else:
-            yield missing("message.contents", "Message contents must be provided")
+            yield missing("message.contents", "Message contents must be provided", "Add at least one block.")
 
     for index, block in blocks:
-        where = f"message.contents[{index}]"
         if not isinstance(block, dict) or not _provided(block.get("type")):
-            yield missing(f"{where}.type", "Content Type for all message contents must be provided", index)
+            yield in_block(
+                index, "type", "Content Type for all message contents must be provided", "Choose the block's type."
+            )
         elif _block_type(block) not in CONTENT_TYPES:
-            yield invalid(f"{where}.type", "Content Type must be one of: text, image, audio, video, native", index)
-    for index, block in blocks:
-        if _block_type(block) == "text" and not _provided(block.get("text")):
-            yield missing(
-                f"message.contents[{index}].text",
-                "Text attribute must be provided for Text type Message Content",
+            yield in_block(
                 index,
+                "type",
+                "Content Type must be one of: text, image, audio, video, native",
+                "Choose text, image, audio, video or native.",
+                INVALID_VALUE,
             )
     for index, block in blocks:
-        if _block_type(block) in ("image", "audio", "video") and not _provided(block.get("url")):
-            yield missing(
-                f"message.contents[{index}].url",
-                "Url attribute must be provided for Image, File, Audio and Video type Message Content",
+        if _block_type(block) == "text" and not _provided(block.get("text")):
+            yield in_block(
                 index,
+                "text",
+                "Text attribute must be provided for Text type Message Content",
+                "Type the text of this block, or remove the block.",
+            )
+    for index, block in blocks:
+        kind = _block_type(block)
+        if kind in ("image", "audio", "video") and not _provided(block.get("url")):
+            yield in_block(
+                index,
+                "url",
+                "Url attribute must be provided for Image, File, Audio and Video type Message Content",
+                f"Enter the address (https://…) of the {kind} file.",
             )
     if network is not None:
         for index, block in blocks:
             kind = _block_type(block)
             if kind in network.alt_url_required_for and not _provided(block.get("altUrl")):
-                yield missing(
-                    f"message.contents[{index}].altUrl",
-                    f"AltUrl attribute must be provided for Image and Video type Message Content on {network.label}",
+                yield in_block(
                     index,
+                    "altUrl",
+                    f"AltUrl attribute must be provided for Image and Video type Message Content on {network.label}",
+                    f"Enter a preview image address (https://…): {network.label} shows it before the {kind} opens.",
                 )
             if kind in network.duration_required_for and not _provided(block.get("duration")):
-                yield missing(
-                    f"message.contents[{index}].duration",
-                    f"Duration attribute must be provided for Audio type Message Content on {network.label}",
+                yield in_block(
                     index,
+                    "duration",
+                    f"Duration attribute must be provided for Audio type Message Content on {network.label}",
+                    f"Enter how long the audio plays, in milliseconds (13000 for 13 seconds): {network.label} "
+                    "needs it.",
                 )
     for index, block in blocks:
         if _block_type(block) == "native" and not _provided(block.get("nativePayload")):
-            yield missing(
-                f"message.contents[{index}].nativePayload",
-                "Native Payload attribute must be provided for Native type Message Content",
+            yield in_block(
                 index,
+                "nativePayload",
+                "Native Payload attribute must be provided for Native type Message Content",
+                "Paste the network's own message object (JSON) into this block.",
             )
 
     if not _provided(body.get("validityPeriod")):
@@ -228,20 +254,28 @@ def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
     if network is None:
         return
     if len(blocks) > network.max_contents:
+        extra, most = len(blocks) - network.max_contents, network.max_contents
         yield Problem(
             "message.contents",
             f"Message object cannot contain more than {network.max_contents} message objects",
             TOO_MANY_CONTENTS,
             "contract",
+            advice=f"{network.label} takes at most {most} block{'s' if most > 1 else ''} per message: remove "
+            f"{extra} (or choose another sender).",
         )
     if network.needs_custom_keys and isinstance(message, dict):
         keys = custom_keys(message)
         if not _provided(keys.get("messagingType")):
-            yield missing("message.customKeys.messagingType", "MessagingType must be provided as a Custom Key")
+            yield missing(
+                "message.customKeys.messagingType",
+                "MessagingType must be provided as a Custom Key",
+                f"Choose a messaging type: {network.label} needs one (Update for most messages).",
+            )
         elif _text(keys["messagingType"]).strip().upper() == "MESSAGE_TAG" and not _provided(keys.get("tag")):
             yield missing(
                 "message.customKeys.tag",
                 "Tag must be provided as a Custom Key when MessagingType is provided as MESSAGE_TAG",
+                "Choose a tag: a tagged message (Message tag) must say what kind of update it is.",
             )
     if isinstance(recipient, dict) and recipient:
         has_ott_id = _provided(recipient.get("ottId"))
@@ -277,18 +311,23 @@ def _is_whole_positive(value: Any) -> bool:
     return isinstance(value, str) and value.strip().isdigit() and int(value) > 0
 
 
-def _url_problems(value: Any, field: str, network: Network) -> list[tuple[str, int]]:
+def _url_problems(value: Any, field: str, network: Network) -> list[tuple[str, int, str]]:
     if not _provided(value):
         return []
     if not isinstance(value, str):
-        return [(f"{field} must be a text URL.", NETWORK_URL)]
+        return [(f"{field} must be a text URL.", NETWORK_URL, "")]
     url = value.strip()
     problems = []
     if not url.lower().startswith("https://") or len(url) <= len("https://"):
-        problems.append((f"{field} must be an https:// URL.", NETWORK_URL))
+        advice = f"Use a secure address that starts with https:// ({network.label} loads no other)."
+        problems.append((f"{field} must be an https:// URL.", NETWORK_URL, advice))
     if network.url_limit and len(url) > network.url_limit:
         problems.append(
-            (f"{field} is {len(url):,} characters; {network.label} allows at most {network.url_limit:,}.", NETWORK_URL)
+            (
+                f"{field} is {len(url):,} characters; {network.label} allows at most {network.url_limit:,}.",
+                NETWORK_URL,
+                f"Use a shorter address: at most {network.url_limit:,} characters (this one has {len(url):,}).",
+            )
         )
     return problems
 
@@ -298,8 +337,8 @@ def _block_network(index: int, block: dict, network: Network) -> Iterator[Proble
     label = f"Block {index} ({kind or 'no type'})"
     where = f"message.contents[{index}]"
 
-    def problem(field: str, text: str, code: int) -> Problem:
-        return Problem(f"{where}.{field}", f"{label}: {text}", code, "network", index)
+    def problem(key: str, text: str, code: int, advice: str = "", path: str = "") -> Problem:
+        return Problem(f"{where}.{path or key}", f"{label}: {text}", code, "network", index, key, advice)
 
     text = block.get("text")
     if _provided(text):
@@ -312,16 +351,28 @@ def _block_network(index: int, block: dict, network: Network) -> Iterator[Proble
                     "text",
                     f"text is {size:,} {network.text_unit}; {network.label} allows at most {network.text_limit:,}.",
                     NETWORK_LENGTH,
+                    f"Shorten the text to {network.text_limit:,} characters: it has {size:,}"
+                    f"{' (' + network.text_hint + ')' if network.text_hint else ''}.",
                 )
     for field in ("url", "altUrl"):
-        for message, code in _url_problems(block.get(field), field, network):
-            yield problem(field, message, code)
+        for message, code, advice in _url_problems(block.get(field), field, network):
+            yield problem(field, message, code, advice)
     duration = block.get("duration")
     if _provided(duration) and not _is_whole_positive(duration):
-        yield problem("duration", "duration must be a positive whole number of milliseconds.", NETWORK_DURATION)
+        yield problem(
+            "duration",
+            "duration must be a positive whole number of milliseconds.",
+            NETWORK_DURATION,
+            "Enter the length as a whole number of milliseconds (13000 for 13 seconds).",
+        )
     for field in ("isReusable", "attachmentId"):
         if field in block and block[field] not in (None, "", False) and not network.supports_attachment_reuse:
-            yield problem(field, f"{field} is only supported for Messenger.", NETWORK_UNSUPPORTED)
+            yield problem(
+                field,
+                f"{field} is only supported for Messenger.",
+                NETWORK_UNSUPPORTED,
+                f"Clear this field: {network.label} does not reuse attachments.",
+            )
     if "isReusable" in block and block["isReusable"] is not None and not isinstance(block["isReusable"], bool):
         yield problem("isReusable", "isReusable must be true or false.", NETWORK_FORMAT)
     attachment_id = block.get("attachmentId")
@@ -330,10 +381,21 @@ def _block_network(index: int, block: dict, network: Network) -> Iterator[Proble
     if kind == "native" and _provided(block.get("nativePayload")):
         payload = block["nativePayload"]
         if not isinstance(payload, dict):
-            yield problem("nativePayload", "nativePayload must be a JSON object.", NETWORK_NATIVE)
+            yield problem(
+                "nativePayload",
+                "nativePayload must be a JSON object.",
+                NETWORK_NATIVE,
+                "Write the native payload as one JSON object: { … }.",
+            )
         else:
             for path, message in native.problems(network.name, payload):
-                yield problem(f"nativePayload.{path}" if path else "nativePayload", message, NETWORK_NATIVE)
+                yield problem(
+                    "nativePayload",
+                    message,
+                    NETWORK_NATIVE,
+                    f"At {path}: {message}" if path else message[:1].upper() + message[1:],
+                    f"nativePayload.{path}" if path else "",
+                )
 
 
 def _network(body: dict, network: Network) -> Iterator[Problem]:
@@ -341,7 +403,13 @@ def _network(body: dict, network: Network) -> Iterator[Problem]:
         value = body.get(field)
         if _provided(value) and len(_text(value)) > KEY_LIMIT:
             size = len(_text(value))
-            yield Problem(field, f"{field} is {size:,} characters; at most {KEY_LIMIT}.", NETWORK_LENGTH, "network")
+            yield Problem(
+                field,
+                f"{field} is {size:,} characters; at most {KEY_LIMIT}.",
+                NETWORK_LENGTH,
+                "network",
+                advice=f"Shorten it to {KEY_LIMIT} characters (it has {size:,}).",
+            )
     validity = body.get("validityPeriod")
     if _provided(validity) and not _is_whole_positive(validity):
         yield Problem("validityPeriod", "validityPeriod must be a positive whole number.", NETWORK_FORMAT, "network")
@@ -365,6 +433,7 @@ def _network(body: dict, network: Network) -> Iterator[Problem]:
                     f"{field} must be one of {', '.join(allowed)}.",
                     NETWORK_ENUM,
                     "network",
+                    advice="Choose one of the listed values.",
                 )
     for index, block in _blocks(body):
         if isinstance(block, dict):

@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from messages.services import draft_create
+from ott.payloads import Block, Message
 from ottportal.roles import ADMINS, AUDITORS, MARKETERS
 from sandbox.models import SandboxRegistration
 from senders.models import Sender
@@ -96,20 +97,14 @@ def messenger_sender(db) -> Sender:
 
 @pytest.fixture
 def line_draft(marketer, line_sender):
-    return draft_create(
-        owner=marketer, name="Spring sale", sender=line_sender, blocks=[{"type": "text", "text": "セール 😀"}]
-    )
+    message = Message(blocks=(Block("text", text="セール 😀"),))
+    return draft_create(owner=marketer, name="Spring sale", sender=line_sender, message=message)
 
 
 @pytest.fixture
 def messenger_draft(marketer, messenger_sender):
-    return draft_create(
-        owner=marketer,
-        name="Page news",
-        sender=messenger_sender,
-        blocks=[{"type": "text", "text": "Hello 👋"}],
-        messaging_type="UPDATE",
-    )
+    message = Message(blocks=(Block("text", text="Hello 👋"),), messaging_type="UPDATE")
+    return draft_create(owner=marketer, name="Page news", sender=messenger_sender, message=message)
 
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,32 +8,20 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from messages.forms import MAX_BLOCKS, BlockFormSet, DraftForm, block_initial, error_slot
+from messages import services
+from messages.forms import MAX_BLOCKS, BlockForm, Composer, error_slot
 from messages.models import Draft
 from messages.preview import bubbles
-from messages.services import (
-    DRAFT_FIELDS,
-    SAMPLE_MESSAGE_KEY,
-    SAMPLE_OTT_ID,
-    DraftInvalid,
-    draft_create,
-    draft_message,
-    draft_problems,
-    draft_update,
-    draft_values,
-)
+from messages.services import DraftInvalid, DraftProblem, draft_check, draft_create, draft_update
 from messages.views import filtered_page
 from ott.networks import MESSAGE_TAGS, NETWORK_CHOICES, NETWORKS
-from ott.payloads import build_send_body
+from ott.payloads import BLOCK_FIELDS, MESSAGE_FIELDS
 from ottportal.roles import capability_required, has_capability
 from senders.models import Sender
-
-BLOCK_PREFIX = "blocks"
 
 
 class DraftFilterForm(forms.Form):
@@ -54,111 +42,104 @@ def draft_list(request):
     return render(request, "messages/draft_list.html", {"form": form, "page_obj": page, "query": query})
 
 
-def _place(live: dict, draft_form: DraftForm, kept: list, field: str, errors: list[str]) -> None:
-    """Put a rule's errors (keyed as the services key them) next to their field and in the summary."""
-    if field.startswith("contents["):
-        index, _, name = field[len("contents[") :].partition("].")
-        number = int(index) if index.isdigit() else 0
-        form = kept[number - 1] if 0 < number <= len(kept) else None
-        if form is not None and name in form.fields:
-            live["slots"][error_slot(form.prefix, name)].extend(errors)
-            live["summary"].extend((f"Block {number} · {form.fields[name].label}", e) for e in errors)
-        else:
-            live["summary"].extend((f"Block {index}", e) for e in errors)
-    elif field in draft_form.fields:
-        live["slots"][error_slot("draft", field)].extend(errors)
-        live["summary"].extend((draft_form.fields[field].label, e) for e in errors)
+def _entry(label: str, text: str, detail: str = "", target: str = "") -> dict:
+    """One error as the page shows it: advice first, the documented message as a detail line."""
+    return {"label": label, "text": text, "detail": detail, "target": target}
+
+
+def _place(live: dict, composer: Composer, problem: DraftProblem) -> None:
+    """Put a rule's problem beside its field and in the summary."""
+    detail = problem.message if problem.documented and problem.advice else ""
+    entry = _entry("", problem.advice or problem.message, detail)
+    form = composer.block_form(problem.block) if problem.block is not None else composer.form
+    if form is not None and problem.field in form.fields:
+        bound = form[problem.field]
+        prefix = "draft" if problem.block is None else form.prefix
+        live["slots"].setdefault(error_slot(prefix, problem.field), []).append(entry)
+        label = bound.label if problem.block is None else f"Block {problem.block} · {bound.label}"
+        live["summary"].append({**entry, "label": label, "target": bound.id_for_label})
     else:
-        live["summary"].extend(("Blocks" if field == "contents" else "Message", e) for e in errors)
+        live["summary"].append({**entry, "label": "Blocks" if problem.field == "contents" else "Message"})
 
 
-def _evaluate(draft_form: DraftForm, formset) -> dict:
-    """Check what the page holds: field errors, then the message rules on the body it would send.
-    Returns the live context: error slots by id, the summary, preview bubbles, JSON, and the values."""
-    live: dict = {"slots": {}, "summary": [], "network": ""}
-    if not draft_form.is_bound:  # a new, empty draft: nothing to judge yet
+def _evaluate(composer: Composer) -> dict:
+    """Check what the page holds, once: fields that do not parse, then the message rules on the body
+    it would send. Returns the live context: error slots by id, the summary, the preview and JSON."""
+    live: dict = {"slots": {}, "summary": [], "network": None, "ok": False}
+    if composer.is_bound:  # every slot is sent, so an error that was fixed disappears
+        slots = [error_slot("draft", name) for name in composer.form.fields]
+        slots += [error_slot(form.prefix, name) for form in composer.formset.forms for name in BLOCK_FIELDS]
+        live["slots"] = {slot: [] for slot in slots}
+    for error in composer.field_errors():
+        entry = _entry(error.label, error.message, target=error.target)
+        live["summary"].append(entry)
+        if error.slot:
+            live["slots"].setdefault(error.slot, []).append(entry)
+    if composer.sender is None:
         return live
-    draft_form.is_valid()
-    for name, field in draft_form.fields.items():
-        live["slots"][error_slot("draft", name)] = list(draft_form.errors.get(name, []))
-        live["summary"].extend((field.label, e) for e in draft_form.errors.get(name, []))
-    live["summary"].extend(("Draft", e) for e in draft_form.non_field_errors())
-    kept = formset.kept_forms() if formset.is_bound else []
-    for number, form in enumerate(formset.forms, start=1):
-        for name, field in form.fields.items():
-            if name in ("ORDER", "DELETE"):  # set by the page's own controls, never shown with an error
-                continue
-            live["slots"][error_slot(form.prefix, name)] = list(form.errors.get(name, []))
-            live["summary"].extend((f"Block {number} · {field.label or name}", e) for e in form.errors.get(name, []))
-    if formset.is_bound:
-        live["summary"].extend(("Blocks", e) for e in formset.non_form_errors())
-    sender = draft_form.cleaned_data.get("sender")
-    if sender is None:
-        return live
-    live["network"] = sender.network
-    fields = {k: draft_form.cleaned_data.get(k) or "" for k in DRAFT_FIELDS}
-    blocks = [form.values() for form in kept if form.is_valid()]
-    if len(blocks) == len(kept):  # every block parsed: the rules can judge the whole message
-        for field, errors in draft_problems(sender=sender, blocks=blocks, **fields).items():
-            _place(live, draft_form, kept, field, errors)
-    body = build_send_body(
-        draft_message(sender=sender, blocks=blocks, **fields), message_key=SAMPLE_MESSAGE_KEY, ott_id=SAMPLE_OTT_ID
-    )
-    live.update(body=body, body_json=json.dumps(body, indent=2, ensure_ascii=False), bubbles=bubbles(body))
-    live["values"] = {"sender": sender, "blocks": blocks, "name": draft_form.cleaned_data.get("name"), **fields}
+    live["network"] = NETWORKS[composer.sender.network]
+    body, problems = draft_check(sender=composer.sender, message=composer.message())
+    if composer.blocks_parsed():  # the rules judge the whole message, not part of it
+        for problem in problems:
+            _place(live, composer, problem)
+    if body is not None:
+        live.update(body_json=json.dumps(body, indent=2, ensure_ascii=False), bubbles=bubbles(body))
+    live["ok"] = not live["summary"] and composer.blocks_parsed()
     return live
 
 
-def _stored_data(draft: Draft) -> dict:
-    """A stored draft as the data its page would post, so a page load is checked like an edit."""
-    data = {name: value for name, value in DraftForm(instance=draft).initial.items() if value is not None}
-    blocks = [block_initial(b) for b in draft.blocks.all()]
-    data.update({f"{BLOCK_PREFIX}-TOTAL_FORMS": len(blocks), f"{BLOCK_PREFIX}-INITIAL_FORMS": 0})
-    for index, block in enumerate(blocks):
-        for key, value in block.items():
-            if value not in (None, False):
-                data[f"{BLOCK_PREFIX}-{index}-{key}"] = value
-    return data
-
-
-def _forms(request, draft: Draft | None):
-    if request.method == "POST" or draft is not None:
-        data = request.POST if request.method == "POST" else _stored_data(draft)
-        return DraftForm(data, instance=draft), BlockFormSet(data, prefix=BLOCK_PREFIX)
-    return DraftForm(), BlockFormSet(initial=[{"type": "text", "ORDER": 1}], prefix=BLOCK_PREFIX)
-
-
-def _page(request, draft: Draft | None, draft_form, formset, live, status=200):
+def _page(request, composer: Composer, live: dict, status=200):
     context = {
-        "draft": draft,
-        "form": draft_form,
-        "formset": formset,
+        "draft": composer.draft,
+        "form": composer.form,
+        "formset": composer.formset,
         "live": live,
-        "networks": {
-            n.name: {"max": n.max_contents, "limit": n.text_limit, "unit": n.text_unit} for n in NETWORKS.values()
-        },
+        "networks": {network.name: network.page_data() for network in NETWORKS.values()},
         "max_blocks": MAX_BLOCKS,
         "message_tags": MESSAGE_TAGS,
-        "read_only": not has_capability(request.user, "compose"),
         "can_send": has_capability(request.user, "send"),
     }
     return render(request, "messages/draft_edit.html", context, status=status)
 
 
+def _view(request, draft: Draft):
+    """The read-only page (auditors): what the draft says, its preview and JSON; nothing to change."""
+    composer = Composer(draft=draft)
+    network, message = NETWORKS[draft.sender.network], composer.message()
+    shown = MESSAGE_FIELDS if network.needs_custom_keys else ("subject", "message_group_key")
+    facts = [(composer.form[name].label, composer.form[name].value()) for name in shown]
+    blocks = []
+    for number, block in enumerate(message.blocks, start=1):
+        rows = []
+        for name in BLOCK_FIELDS:
+            value = getattr(block, name)
+            if value is None or value is False or value == "":
+                continue
+            is_json = name == "native_payload"
+            value = json.dumps(value, indent=2, ensure_ascii=False) if is_json else value
+            rows.append((BlockForm.base_fields[name].label, "Yes" if value is True else value, is_json))
+        blocks.append((number, rows))
+    live = _evaluate(composer)
+    context = {"draft": draft, "network": network, "facts": facts, "blocks": blocks, "live": live}
+    return render(request, "messages/draft_view.html", context)
+
+
 def _save(request, draft: Draft | None):
-    draft_form, formset = _forms(request, draft)
-    live = _evaluate(draft_form, formset)
-    if request.method == "POST" and not live["summary"] and "values" in live:
-        values = live["values"]
+    posted = request.method == "POST"
+    composer = Composer(request.POST if posted else None, draft=draft)
+    live = _evaluate(composer)
+    if posted and live["ok"]:
+        values = {"name": composer.name, "sender": composer.sender, "message": composer.message()}
         try:
             saved = draft_create(owner=request.user, **values) if draft is None else None
             draft = saved or draft_update(draft=draft, **values)
         except DraftInvalid as exc:  # a rule the live check could not see (a sender deactivated meanwhile)
-            live["summary"] = [(field, m) for field, errors in exc.errors.items() for m in errors]
+            for problem in exc.problems:
+                _place(live, composer, problem)
         else:
             messages.success(request, f"Saved “{draft.name}”.")
             return redirect("messages:draft-edit", pk=draft.pk)
-    return _page(request, draft, draft_form, formset, live, 400 if request.method == "POST" else 200)
+    return _page(request, composer, live, 400 if posted else 200)
 
 
 @capability_required("compose")
@@ -168,17 +149,18 @@ def draft_new(request):
 
 @capability_required("view_drafts")
 def draft_edit(request, pk: int):
-    if request.method == "POST" and not has_capability(request.user, "compose"):
+    can_compose = has_capability(request.user, "compose")
+    if request.method == "POST" and not can_compose:
         raise PermissionDenied("Your role does not allow this (compose).")
-    return _save(request, get_object_or_404(Draft.objects.select_related("sender"), pk=pk))
+    draft = get_object_or_404(Draft.objects.select_related("sender"), pk=pk)
+    return _save(request, draft) if can_compose else _view(request, draft)
 
 
 @require_POST
 @capability_required("compose")
 def draft_validate(request):
     """htmx: the live part of the page (summary, preview, JSON) and every error slot, out of band."""
-    draft_form, formset = _forms(request, None)
-    live = _evaluate(draft_form, formset)
+    live = _evaluate(Composer(request.POST))
     return render(request, "messages/inc/composer_live.html", {"live": live, "oob": True})
 
 
@@ -186,12 +168,11 @@ def draft_validate(request):
 @capability_required("compose")
 def draft_duplicate(request, pk: int):
     original = get_object_or_404(Draft.objects.select_related("sender"), pk=pk)
-    values = draft_values(original)
-    values["name"] = f"Copy of {original.name}"[:200]
     try:
-        copy = draft_create(owner=request.user, **values)
+        copy = services.draft_duplicate(draft=original, owner=request.user)
     except DraftInvalid as exc:
-        messages.error(request, "This draft cannot be copied as it is: " + "; ".join(str(exc).split("; ")[:3]))
+        reasons = "; ".join(problem.advice or problem.message for problem in exc.problems[:3])
+        messages.error(request, f"This draft cannot be copied as it is: {reasons}")
         return redirect("messages:draft-edit", pk=original.pk)
     messages.success(request, f"Created “{copy.name}”.")
     return redirect("messages:draft-edit", pk=copy.pk)
@@ -202,7 +183,6 @@ def draft_duplicate(request, pk: int):
 def draft_delete(request, pk: int):
     draft = get_object_or_404(Draft, pk=pk)
     name = draft.name
-    with transaction.atomic():
-        draft.delete()  # sends keep their frozen copy; their `draft` link becomes empty
+    services.draft_delete(draft=draft)
     messages.success(request, f"Deleted “{name}”. Sends made from it keep their history.")
     return redirect(reverse("messages:draft-list"))

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from messages.models import Draft, Send
 from messages.services import SAMPLE_MESSAGE_KEY, SAMPLE_OTT_ID, draft_create, send_create
-from ott.payloads import build_send_body
+from ott.payloads import Block, Message, build_send_body
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +91,9 @@ def test_live_validation_puts_each_error_by_its_field_and_in_the_summary(markete
     ok = validate(marketer, composer_data(line_sender, [{"type": "text", "text": at_limit}])).content.decode()
     assert "problem" not in slot(ok, "summary")
     over = validate(marketer, composer_data(line_sender, [{"type": "text", "text": at_limit + "a"}])).content.decode()
-    assert "5,001" in slot(over, "err-blocks-0-text") and "UTF-16" in slot(over, "err-blocks-0-text")
+    assert "Shorten the text to 5,000 characters: it has 5,001 (LINE counts an emoji as 2)." in slot(
+        over, "err-blocks-0-text"
+    )
     assert "Block 1" in slot(over, "summary")
     assert 'hx-swap-oob="true"' in over
 
@@ -106,12 +108,8 @@ def test_messenger_counts_characters_not_code_units(marketer, messenger_sender):
 def test_switching_three_line_blocks_to_messenger_shows_the_limit_and_keeps_the_blocks(
     marketer, line_sender, messenger_sender
 ):
-    draft = draft_create(
-        owner=marketer,
-        name="Spring",
-        sender=line_sender,
-        blocks=[{**b, "native_payload": b.get("native_payload")} for b in THREE_LINE_BLOCKS],
-    )
+    message = Message(blocks=tuple(Block(**block) for block in THREE_LINE_BLOCKS))
+    draft = draft_create(owner=marketer, name="Spring", sender=line_sender, message=message)
     data = composer_data(messenger_sender, THREE_LINE_BLOCKS, messaging_type="UPDATE")
     live = validate(marketer, data).content.decode()
     assert "Messenger" in slot(live, "summary") and "1" in slot(live, "summary")
