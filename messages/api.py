@@ -97,13 +97,16 @@ class SendSerializer(serializers.ModelSerializer):
 
 
 def _flat_block_errors(detail):
-    """DRF nests a block's field errors as a list of dicts: key them `contents[N].field` instead."""
+    """DRF nests a block's field errors (a list of dicts, or a dict by index): key them
+    `contents[N].field`, N counting from 1, as the rules' errors are."""
     blocks = detail.get("contents") if isinstance(detail, dict) else None
-    if not isinstance(blocks, list) or not all(isinstance(errors, dict) for errors in blocks):
+    if isinstance(blocks, list):
+        blocks = dict(enumerate(blocks))
+    if not isinstance(blocks, dict) or not all(isinstance(errors, dict) for errors in blocks.values()):
         return detail
     flat = {key: value for key, value in detail.items() if key != "contents"}
-    for number, errors in enumerate(blocks, start=1):
-        flat.update({f"contents[{number}].{field}": messages for field, messages in errors.items()})
+    for index, errors in blocks.items():
+        flat.update({f"contents[{int(index) + 1}].{field}": messages for field, messages in errors.items()})
     return flat
 
 

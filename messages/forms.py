@@ -228,7 +228,8 @@ class Composer:
         if network is not None and not network.needs_custom_keys:  # hidden on the page: not this network's
             fields.update(dict.fromkeys(CUSTOM_KEY_FIELDS, ""))
         blocks = tuple(form.to_block() for form in self.kept if form.is_valid())
-        return Message(blocks=blocks, **fields)
+        sender = {"network": self.sender.network, "sender_id": self.sender.sender_id} if self.sender else {}
+        return Message(blocks=blocks, **sender, **fields)
 
     def field_errors(self) -> list[FieldError]:
         if not self.is_bound:

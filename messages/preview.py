@@ -1,12 +1,14 @@
-"""What the phone preview draws: the request body turned into a list of bubbles, one per thing the
-recipient would see. Templates render them; Django escapes every value, so user content is text."""
+"""What the phone preview draws: a message (ott.payloads.Message) turned into a list of bubbles, one
+per thing the recipient would see. Templates render them; Django escapes every value, so user content
+is text."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from ott.rules import normalize
+from ott.networks import LINE, MESSENGER
+from ott.payloads import Message
 
 
 def _https(url: Any) -> str:
@@ -132,28 +134,23 @@ def _messenger_native(payload: dict) -> dict:
     return _json_card(payload, f"Messenger {kind or 'native'} message")
 
 
-def bubbles(body: dict) -> list[dict]:
-    """One bubble per content block of a send body, as the recipient's phone would show it."""
-    body = normalize(body)
-    network = str((body.get("from") or {}).get("senderType") or "").lower()
+_NATIVE = {LINE: _line_native, MESSENGER: _messenger_native}  # each network's own message objects
+
+
+def bubbles(message: Message) -> list[dict]:
+    """One bubble per content block of a message, as the recipient's phone would show it."""
     out = []
-    for block in (body.get("message") or {}).get("contents") or []:
-        if not isinstance(block, dict):
-            continue
-        kind = block.get("type")
+    for block in message.blocks:
+        kind = block.type
         if kind == "text":
-            out.append({"kind": "text", "text": str(block.get("text") or "")})
+            out.append({"kind": "text", "text": str(block.text or "")})
         elif kind == "image":
-            src = _https(block.get("altUrl")) or _https(block.get("url"))
-            out.append({"kind": "image", "src": src, "url": block.get("url")})
+            out.append({"kind": "image", "src": _https(block.alt_url) or _https(block.url), "url": block.url})
         elif kind == "video":
-            out.append({"kind": "video", "src": _https(block.get("altUrl")), "url": block.get("url")})
+            out.append({"kind": "video", "src": _https(block.alt_url), "url": block.url})
         elif kind == "audio":
-            out.append({"kind": "audio", "url": block.get("url"), "duration": _seconds(block.get("duration"))})
+            out.append({"kind": "audio", "url": block.url, "duration": _seconds(block.duration)})
         elif kind == "native":
-            payload = block.get("nativePayload")
-            if not isinstance(payload, dict):
-                out.append(_json_card(payload, "Native payload"))
-            else:
-                out.append(_line_native(payload) if network == "line" else _messenger_native(payload))
+            payload, draw = block.native_payload, _NATIVE.get(message.network)
+            out.append(draw(payload) if isinstance(payload, dict) and draw else _json_card(payload, "Native payload"))
     return out

@@ -78,12 +78,13 @@ def _evaluate(composer: Composer) -> dict:
     if composer.sender is None:
         return live
     live["network"] = NETWORKS[composer.sender.network]
-    body, problems = draft_check(sender=composer.sender, message=composer.message())
+    message = composer.message()
+    body, problems = draft_check(sender=composer.sender, message=message)
     if composer.blocks_parsed():  # the rules judge the whole message, not part of it
         for problem in problems:
             _place(live, composer, problem)
     if body is not None:
-        live.update(body_json=json.dumps(body, indent=2, ensure_ascii=False), bubbles=bubbles(body))
+        live.update(body_json=json.dumps(body, indent=2, ensure_ascii=False), bubbles=bubbles(message))
     live["ok"] = not live["summary"] and composer.blocks_parsed()
     return live
 

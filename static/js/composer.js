@@ -1,7 +1,9 @@
 // The composer page: blocks (add, remove, reorder, up to the network's limit), fields shown per
-// network and block type, live character counts in the network's unit, a JSON check that names the
-// line and column, pretty-print, and copy buttons. Validation and the preview come from the server
-// (htmx posts the form on every change; see messages/views/drafts.py).
+// network and block type, live character counts as the network counts them, a JSON check,
+// pretty-print, copy buttons, and a warning before leaving with unsaved changes. Validation and the
+// preview come from the server (htmx posts the form on every change; see messages/views/drafts.py).
+// Everything this script knows about a network comes from the `network-limits` JSON, which the
+// server builds from the network registry (ott/networks.py).
 (function () {
   "use strict";
   const form = document.getElementById("composer");
@@ -24,9 +26,16 @@
     return Array.from(blocks.querySelectorAll("[data-block]")).filter((b) => !b.hidden);
   }
 
-  // Characters for Messenger; UTF-16 code units for LINE (JavaScript's own string length).
-  function measure(text, net) {
-    return net === "line" ? text.length : Array.from(text).length;
+  // As the network counts: UTF-16 code units (JavaScript's own string length: an emoji counts 2),
+  // or characters. A textarea's value has "\n" line breaks, as the server stores them.
+  function measure(text, info) {
+    return info.utf16 ? text.length : Array.from(text).length;
+  }
+
+  // The networks a field is judged against: the chosen one, or (no sender yet) every network.
+  function infos() {
+    const net = network();
+    return limits[net] ? [limits[net]] : Object.values(limits);
   }
 
   function hasValue(field) {
@@ -37,13 +46,14 @@
   // A field shows when it applies to this network and block type, or when it holds a value (so
   // switching networks never hides what was typed: the error beside it says what to do).
   function refreshFields(scope, type) {
-    const net = network();
-    scope.querySelectorAll("[data-types], [data-networks], [data-when-messaging]").forEach((field) => {
+    const networks = infos();
+    scope.querySelectorAll("[data-field], [data-custom-key], [data-when-messaging]").forEach((field) => {
       if (field.closest("[data-block]") !== (scope.matches("[data-block]") ? scope : null)) return;
-      const types = field.dataset.types ? field.dataset.types.split(" ") : null;
-      const nets = field.dataset.networks ? field.dataset.networks.split(" ") : null;
+      const name = field.dataset.field;
       const when = field.dataset.whenMessaging;
-      const applies = (!types || types.includes(type)) && (!nets || nets.includes(net)) &&
+      const applies = networks.every((info) =>
+        (!name || (info.fields[name] || []).includes(type)) &&
+        (!("customKey" in field.dataset) || info.custom_keys)) &&
         (!when || (messagingType && messagingType.value === when));
       field.hidden = !(applies || hasValue(field));
       if (when) {
@@ -56,34 +66,30 @@
   function refreshCounter(block) {
     const text = block.querySelector("textarea[name$='-text']");
     const counter = block.querySelector("[data-counter-for]");
+    const hint = block.querySelector("[data-count-hint]");
     if (!text || !counter) return;
-    const net = network();
-    const info = limits[net];
-    if (!info) { counter.textContent = ""; return; }
-    const used = measure(text.value, net);
-    counter.textContent = `${used.toLocaleString()} / ${info.limit.toLocaleString()} ${info.unit}`;
+    const info = limits[network()];
+    if (!info) { counter.textContent = hint.textContent = ""; return; }
+    const used = measure(text.value, info);
+    counter.textContent = `${number(used)} / ${number(info.limit)} ${info.unit}`;
     counter.classList.toggle("over", used > info.limit);
+    hint.textContent = info.hint ? `(${info.hint})` : "";
   }
 
+  function number(n) {
+    return n.toLocaleString("en-US");
+  }
+
+  // "Valid JSON." at once; a syntax error is the server's to name (line and column), beside the
+  // field, so the page shows one message, not two.
   function jsonStatus(textarea) {
     const status = form.querySelector(`[data-json-status-for="${textarea.id}"]`);
     if (!status) return;
-    const text = textarea.value;
-    if (!text.trim()) { status.textContent = ""; return; }
-    try {
-      JSON.parse(text);
-      status.textContent = "Valid JSON.";
-      status.classList.remove("over");
-    } catch (error) {
-      const match = /position (\d+)/.exec(error.message);
-      let where = "";
-      if (match) {
-        const before = text.slice(0, Number(match[1])).split("\n");
-        where = ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
-      }
-      status.textContent = `Not valid JSON${where}: ${error.message.replace(/ in JSON.*$/, "")}`;
-      status.classList.add("over");
+    let valid = false;
+    if (textarea.value.trim()) {
+      try { JSON.parse(textarea.value); valid = true; } catch (error) { valid = false; }
     }
+    status.textContent = valid ? "Valid JSON." : "";
   }
 
   function renumber() {
@@ -92,11 +98,11 @@
       const order = block.querySelector("input[name$='-ORDER']");
       if (order) order.value = index + 1;
     });
-    const net = network();
-    const max = limits[net] ? limits[net].max : Object.values(limits).reduce((a, n) => Math.max(a, n.max), 0);
+    const info = limits[network()];
+    const max = info ? info.max : Math.max(...Object.values(limits).map((n) => n.max));
     const count = liveBlocks().length;
     addButton.disabled = count >= max;
-    limitNote.textContent = limits[net] ? `${count} of ${max} blocks (${net === "line" ? "LINE" : "Messenger"} allows ${max}).` : "";
+    limitNote.textContent = info ? `${count} of ${max} block${max === 1 ? "" : "s"} (${info.label} allows ${max}).` : "";
   }
 
   function refreshAll() {
@@ -110,9 +116,26 @@
   }
 
   function changed() {
+    dirty = true;
     refreshAll();
     if (window.htmx) window.htmx.trigger(form, "composer-changed");
   }
+
+  // Leaving with unsaved changes asks first; saving (or deleting) is not leaving them behind.
+  let dirty = false;
+  form.addEventListener("input", () => { dirty = true; });
+  form.addEventListener("change", () => { dirty = true; });
+  form.addEventListener("submit", () => { dirty = false; });
+  window.addEventListener("beforeunload", (event) => {
+    if (!dirty) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
+
+  // While the server checks the page: the "Checking…" indicator (htmx) and aria-busy on the preview.
+  const live = document.getElementById("live");
+  form.addEventListener("htmx:beforeRequest", () => live.setAttribute("aria-busy", "true"));
+  form.addEventListener("htmx:afterRequest", () => live.removeAttribute("aria-busy"));
 
   addButton.addEventListener("click", () => {
     const index = Number(total.value);
@@ -190,7 +213,9 @@
   }
 
   document.querySelectorAll("form[data-confirm]").forEach((f) =>
-    f.addEventListener("submit", (event) => { if (!window.confirm(f.dataset.confirm)) event.preventDefault(); }));
+    f.addEventListener("submit", (event) => {
+      if (window.confirm(f.dataset.confirm)) dirty = false; else event.preventDefault();
+    }));
 
   form.querySelectorAll("textarea[name$='-native_payload']").forEach(jsonStatus);
   refreshAll();

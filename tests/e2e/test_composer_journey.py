@@ -35,7 +35,8 @@ def test_marketer_composes_switches_network_and_saves(page, live_server, markete
 
     first = page.locator("[data-block]").nth(0)
     first.get_by_label("Text").fill("セール 😀")
-    expect(first.locator("[data-counter-for]")).to_have_text("6 / 5,000 UTF-16 code units")
+    expect(first.locator("[data-counter-for]")).to_have_text("6 / 5,000 characters")
+    expect(first.locator("[data-count-hint]")).to_have_text("(LINE counts an emoji as 2)")
     expect(page.locator(".phone .bubble").first).to_have_text("セール 😀")
 
     page.get_by_role("button", name="Add a block").click()
@@ -49,7 +50,10 @@ def test_marketer_composes_switches_network_and_saves(page, live_server, markete
     third = page.locator("[data-block]").nth(2)
     third.get_by_label("Type").select_option("native")
     third.get_by_label("Native payload (JSON)").fill('{"type": "template",')
-    expect(third.locator("[data-json-status-for]")).to_contain_text("line 1")
+    # One message for a syntax error: the server's, beside the field, naming line and column.
+    expect(page.locator("#err-blocks-2-native_payload")).to_contain_text("not valid JSON")
+    expect(page.locator("#err-blocks-2-native_payload")).to_contain_text("line 1")
+    expect(third.locator("[data-json-status-for]")).to_be_empty()
     third.get_by_label("Native payload (JSON)").fill(json.dumps(BUTTONS))
     third.get_by_role("button", name="Pretty-print").click()
     expect(third.get_by_label("Native payload (JSON)")).to_have_value(json.dumps(BUTTONS, indent=2))

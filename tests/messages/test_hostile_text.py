@@ -109,3 +109,42 @@ def test_senders_api_name(admin, label, live_sandbox):
     else:
         assert response.status_code == 400
         assert "name" in json.dumps(response.json())
+
+
+def nested(levels: int) -> str:
+    """A LINE text message object with a key nested `levels` objects deep, as raw JSON text."""
+    return '{"type": "text", "text": "x", "a": ' + '{"a": ' * levels + "1" + "}" * levels + "}"
+
+
+@pytest.mark.parametrize("levels", [31, 470, 6000])
+def test_drafts_api_refuses_payloads_nested_too_deep_naming_the_path(marketer, line_sender, levels):
+    raw = '{"name": "Deep", "sender": %d, "contents": [{"type": "native", "native_payload": %s}]}' % (
+        line_sender.pk,
+        nested(levels),
+    )
+    response = api_for(marketer).post("/api/v1/drafts/", data=raw, content_type="application/json")
+    if levels == 31:  # 32 levels with the message object itself: the most allowed
+        assert response.status_code == 201, response.json()
+        return
+    assert response.status_code == 400
+    errors = response.json()
+    if levels == 470:
+        (message,) = errors["contents[1].native_payload"]
+        assert message.startswith("native_payload.a.a.a.a") and "more than 32 levels" in message
+    else:  # too deep for the JSON decoder itself: refused before anything else looks at it
+        assert "more than 32 levels" in errors["detail"]
+    assert not Draft.objects.exists()
+
+
+@pytest.mark.parametrize("levels", [470, 6000])
+@pytest.mark.parametrize("url", ["messages:draft-validate", "messages:draft-new"])
+def test_composer_refuses_payloads_nested_too_deep(marketer, line_sender, url, levels):
+    data = composer_data(line_sender, [{"type": "native", "native_payload": nested(levels)}])
+    response = client_for(marketer).post(reverse(url), data, HTTP_HX_REQUEST="true")
+    assert response.status_code == (200 if url.endswith("validate") else 400)
+    html = response.content.decode()
+    error = html[html.index('id="err-blocks-0-native_payload"') :][:600]
+    assert "more than 32 levels" in error
+    if levels == 470:
+        assert "payload.a.a.a" in error
+    assert not Draft.objects.exists()
