@@ -118,10 +118,8 @@ def nested(levels: int) -> str:
 
 @pytest.mark.parametrize("levels", [31, 470, 6000])
 def test_drafts_api_refuses_payloads_nested_too_deep_naming_the_path(marketer, line_sender, levels):
-    raw = '{"name": "Deep", "sender": %d, "contents": [{"type": "native", "native_payload": %s}]}' % (
-        line_sender.pk,
-        nested(levels),
-    )
+    block = f'{{"type": "native", "native_payload": {nested(levels)}}}'
+    raw = f'{{"name": "Deep", "sender": {line_sender.pk}, "contents": [{block}]}}'
     response = api_for(marketer).post("/api/v1/drafts/", data=raw, content_type="application/json")
     if levels == 31:  # 32 levels with the message object itself: the most allowed
         assert response.status_code == 201, response.json()
