@@ -216,7 +216,8 @@ class Composer:
         return self.form.is_bound
 
     def blocks_parsed(self) -> bool:
-        return all(form.is_valid() for form in self.kept)
+        """Every block on the page became a `Block` (a stored draft's always did)."""
+        return not self.is_bound or all(form.is_valid() for form in self.kept)
 
     def message(self) -> Message:
         """The message on the page: the stored one, or what was posted (blocks that do not parse are

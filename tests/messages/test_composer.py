@@ -338,3 +338,84 @@ def test_draft_list_search_and_filters(marketer, admin, line_draft, messenger_dr
     by_network = client.get(url, {"network": "messenger"}).content.decode()
     assert "Page news" in by_network and "Spring sale" not in by_network
     assert "No drafts match" in client.get(url, {"owner": admin.pk}).content.decode()
+
+
+def summary_items(html: str) -> list[str]:
+    """The summary's entries as text, tags stripped."""
+    import re
+
+    summary = slot(html, "summary") if "error-summary" in html else ""
+    items = re.findall(r"<li>(.*?)</li>", summary, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", "", item).split()) for item in items]
+
+
+def test_errors_give_advice_once_per_field_with_the_documented_message_as_detail(marketer, line_sender):
+    blocks = [{"type": "image", "url": "http://e.com/a.jpg", "alt_url": "https://e.com/p.jpg"}, {"type": "text"}]
+    items = summary_items(validate(marketer, composer_data(line_sender, blocks)).content.decode())
+    assert items == [
+        "Block 2 · Text: Type the text of this block, or remove the block. "
+        "Marketing Cloud's message: “Text attribute must be provided for Text type Message Content”",
+        "Block 1 · URL: Use a secure address that starts with https:// (LINE loads no other).",
+    ]
+    assert not any("None" in item or "(image):" in item for item in items)
+
+
+def test_message_tag_error_reads_as_advice(marketer, messenger_sender):
+    data = composer_data(messenger_sender, [{"type": "text", "text": "hi"}], messaging_type="MESSAGE_TAG")
+    tag = slot(validate(marketer, data).content.decode(), "err-draft-tag")
+    assert "Choose a tag: a tagged message (Message tag) must say what kind of update it is." in tag
+    assert 'class="error-detail"' in tag and "Tag must be provided as a Custom Key" in tag
+
+
+def test_too_many_blocks_is_said_in_words(marketer, line_sender):
+    data = composer_data(line_sender, [{"type": "text", "text": str(n)} for n in range(6)])
+    items = summary_items(validate(marketer, data).content.decode())
+    assert "Blocks: A message has at most 5 blocks: remove the ones you do not need." in items
+    assert not any("forms" in item for item in items)
+
+
+def test_a_draft_whose_sender_was_deactivated_says_so_and_offers_the_active_ones(
+    marketer, line_draft, line_sender, messenger_sender
+):
+    line_sender.is_active = False
+    line_sender.save()
+    page = client_for(marketer).get(reverse("messages:draft-edit", args=[line_draft.pk])).content.decode()
+    data = composer_data(line_sender, [{"type": "text", "text": "hi"}])
+    live = validate(marketer, data).content.decode()
+    for html in (page, live):
+        sender = slot(html, "err-draft-sender")
+        assert "Demo LINE was deactivated by an admin" in sender
+        assert "Choose an active sender: Demo page (Messenger)." in sender
+        assert "Select a valid choice" not in html
+    assert "Demo LINE (LINE 2000000001), deactivated" in page and "Demo page (Messenger 1000000001)" in page
+
+
+def test_a_new_draft_starts_as_an_update(marketer):
+    page = client_for(marketer).get(reverse("messages:draft-new")).content.decode()
+    assert '<option value="UPDATE" selected>' in page
+
+
+def test_a_line_draft_keeps_no_messenger_keys(marketer, line_sender):
+    data = composer_data(line_sender, [{"type": "text", "text": "hi"}], messaging_type="UPDATE")
+    assert client_for(marketer).post(reverse("messages:draft-new"), data).status_code == 302
+    assert Draft.objects.get().messaging_type == ""
+
+
+def test_auditors_get_a_read_only_view(auditor, line_draft):
+    page = client_for(auditor).get(reverse("messages:draft-edit", args=[line_draft.pk])).content.decode()
+    assert "セール 😀" in page and 'class="phone phone-line"' in page and 'id="body-json"' in page
+    for control in ("<form", "<textarea", "<select", "Remove", "Add a block", "Duplicate", "Delete", "Save draft"):
+        assert control not in page.split('<main id="main"', 1)[1], control
+
+
+def test_the_page_learns_about_networks_from_the_registry_only(marketer, line_draft):
+    from ott.networks import NETWORKS
+
+    page = client_for(marketer).get(reverse("messages:draft-edit", args=[line_draft.pk])).content.decode()
+    start = page.index('<script id="network-limits" type="application/json">') + len(
+        '<script id="network-limits" type="application/json">'
+    )
+    limits = json.loads(page[start : page.index("</script>", start)])
+    assert limits == {name: network.page_data() for name, network in NETWORKS.items()}
+    assert limits["line"]["fields"]["alt_url"] == ["image", "video"] and limits["messenger"]["fields"]["alt_url"] == []
+    assert "data-networks" not in page and 'nets="' not in page
