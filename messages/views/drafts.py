@@ -118,7 +118,8 @@ def _view(request, draft: Draft):
                 continue
             is_json = name == "native_payload"
             value = json.dumps(value, indent=2, ensure_ascii=False) if is_json else value
-            rows.append((BlockForm.base_fields[name].label, "Yes" if value is True else value, is_json))
+            value = "Yes" if value is True else value.capitalize() if name == "type" else value
+            rows.append((BlockForm.base_fields[name].label, value, is_json))
         blocks.append((number, rows))
     live = _evaluate(composer)
     context = {"draft": draft, "network": network, "facts": facts, "blocks": blocks, "live": live}
