@@ -113,7 +113,7 @@ class DraftForm(forms.ModelForm):
         self.fields["sender"].label_from_instance = _sender_label
         for name in CUSTOM_KEY_FIELDS:
             self.fields[name].required = False
-        if not self.is_bound and not self.initial.get("messaging_type"):
+        if not self.is_bound and not self.instance.pk:  # a new draft
             self.initial["messaging_type"] = DEFAULT_MESSAGING_TYPE
 
 

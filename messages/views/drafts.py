@@ -103,12 +103,18 @@ def _page(request, composer: Composer, live: dict, status=200):
     return render(request, "messages/draft_edit.html", context, status=status)
 
 
+def _display(draft: Draft, name: str) -> str:
+    """A field as people read it: a choice's label ("Message tag"), else the value."""
+    label = getattr(draft, f"get_{name}_display", None)
+    return label() if label else getattr(draft, name)
+
+
 def _view(request, draft: Draft):
     """The read-only page (auditors): what the draft says, its preview and JSON; nothing to change."""
     composer = Composer(draft=draft)
     network, message = NETWORKS[draft.sender.network], composer.message()
     shown = MESSAGE_FIELDS if network.needs_custom_keys else ("subject", "message_group_key")
-    facts = [(composer.form[name].label, composer.form[name].value()) for name in shown]
+    facts = [(composer.form[name].label, _display(draft, name)) for name in shown]
     blocks = []
     for number, block in enumerate(message.blocks, start=1):
         rows = []
