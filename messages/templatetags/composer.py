@@ -1,6 +1,7 @@
 from django import template
 
 from messages.forms import error_slot
+from ott.networks import NETWORKS, Network
 
 register = template.Library()
 
@@ -14,3 +15,9 @@ def slot(slots: dict, slot_id: str) -> list:
 @register.simple_tag
 def slot_id(prefix: str, field: str) -> str:
     return error_slot(prefix, field)
+
+
+@register.filter
+def network_of(value) -> Network | None:
+    """The registry's entry for a network given by name (or already a Network): `{{ name|network_of }}`."""
+    return value if isinstance(value, Network) else NETWORKS.get(str(value or ""))

@@ -133,7 +133,8 @@ def send_confirm(request, pk):
             messages.success(request, f"Queued {send.total:,} {'delivery' if send.total == 1 else 'deliveries'}.")
             return redirect("messages:send-detail", pk=send.pk)
     first = pending.recipients[0]
-    body = build_send_body(draft.to_message(), message_key=SAMPLE_MESSAGE_KEY, ott_id=first[0], user_reference=first[1])
+    message = draft.to_message()
+    body = build_send_body(message, message_key=SAMPLE_MESSAGE_KEY, ott_id=first[0], user_reference=first[1])
     context = {
         "draft": draft,
         "pending": pending,
@@ -141,7 +142,7 @@ def send_confirm(request, pk):
         "invalid": pending.invalid[:INVALID_SHOWN],
         "invalid_more": max(0, len(pending.invalid) - INVALID_SHOWN),
         "body_json": json.dumps(body, indent=2, ensure_ascii=False),
-        "bubbles": bubbles(body),
+        "bubbles": bubbles(message),
         "problems": draft_problems_of(draft),
     }
     return render(request, "messages/send_confirm.html", context)
