@@ -107,7 +107,7 @@ def send_start(request, pk: int):
 @require_POST
 @capability_required("send")
 def send_test_view(request, pk: int):
-    """ "Send a test": at once, to the user's own saved test recipients."""
+    """Send a test: at once, to the user's own saved test recipients."""
     draft = _draft_for_sending(request, pk)
     try:
         send = send_test(draft, request.user)

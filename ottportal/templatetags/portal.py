@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 
 register = template.Library()
@@ -24,3 +25,14 @@ def when(value, seconds: bool = True):
     shown = format_date(local, WHEN_FORMAT if seconds else "Y-m-d H:i T")
     utc = format_date(value.astimezone(UTC), "Y-m-d H:i:s") + " UTC" if timezone.is_aware(value) else ""
     return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), utc, shown)
+
+
+@register.filter
+def when_text(value):
+    """A time that arrives as text (Marketing Cloud's eventDateTime), shown like every other time;
+    text that is not a time is shown as it came."""
+    if isinstance(value, str):
+        parsed = parse_datetime(value.strip())
+        if parsed is not None:
+            return when(parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC))
+    return value if value is not None else ""

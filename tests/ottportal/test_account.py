@@ -73,3 +73,16 @@ def test_an_empty_chart_has_no_stray_axis_number():
     day = datetime(2026, 11, 1).date()
     svg = deliveries_per_day_svg([(day, {})])
     assert "No deliveries in these 14 days" in svg and ">1<" not in svg
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("2026-07-01T12:00:00Z", "2026-07-01 21:00:00 JST"),
+        ("2026-07-01T12:00:00", "2026-07-01 21:00:00 JST"),
+        ("soon", "soon"),
+    ],
+)
+def test_event_times_from_marketing_cloud_are_shown_like_the_rest(text, shown):
+    with timezone.override("Asia/Tokyo"):
+        assert shown in Template("{% load portal %}{{ at|when_text }}").render(Context({"at": text}))

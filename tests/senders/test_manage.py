@@ -70,8 +70,9 @@ def test_delete_asks_first_and_says_the_registration_stays_in_marketing_cloud(ad
 
 def test_the_delete_page_of_a_sender_with_history_offers_no_delete(admin, sender, marketer):
     from messages.services import draft_create
+    from ott.payloads import Block, Message
 
-    draft_create(owner=marketer, name="d", sender=sender, blocks=[{"type": "text", "text": "hi"}])
+    draft_create(owner=marketer, name="d", sender=sender, message=Message(blocks=(Block("text", text="hi"),)))
     page = client_for(admin).get(f"/senders/{sender.pk}/delete/").content.decode()
     assert "cannot be deleted; deactivate it" in page and "Delete from the portal" not in page
     assert client_for(admin).post(f"/senders/{sender.pk}/delete/").status_code == 302

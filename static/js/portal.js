@@ -1,0 +1,37 @@
+// Every page: the navigation folds behind a "Menu" button at phone width (without JavaScript it stays
+// unfolded), and a form being submitted says so and cannot be submitted twice.
+document.addEventListener("DOMContentLoaded", () => {
+  const nav = document.querySelector(".nav");
+  const toggle = nav && nav.querySelector(".nav-toggle");
+  if (toggle) {
+    nav.classList.add("has-menu");
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => {
+      const open = nav.classList.toggle("nav-open");
+      toggle.setAttribute("aria-expanded", String(open));
+    });
+  }
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (event.defaultPrevented || form.hasAttribute("hx-post") || form.method.toLowerCase() !== "post") return;
+    const button = event.submitter;
+    form.setAttribute("aria-busy", "true");
+    if (button && !button.disabled) {
+      // Disabled after the submit has taken the button's name/value with it.
+      setTimeout(() => {
+        button.disabled = true;
+        button.dataset.label = button.textContent;
+        button.textContent = form.querySelector("input[type=file]") ? "Uploading…" : "Working…";
+      }, 0);
+    }
+  });
+  // Back/forward cache: a page shown again gets its buttons back.
+  window.addEventListener("pageshow", () => {
+    document.querySelectorAll("button[data-label]").forEach((button) => {
+      button.disabled = false;
+      button.textContent = button.dataset.label;
+      delete button.dataset.label;
+    });
+    document.querySelectorAll("form[aria-busy]").forEach((form) => form.removeAttribute("aria-busy"));
+  });
+});
