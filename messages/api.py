@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from messages.fields import FilterSet
 from messages.models import ContentBlock, Delivery, Draft, Send
 from messages.recipients import MAX_ROWS, row_problems
 from messages.selectors import created_between, delivery_search, send_counts
@@ -239,7 +240,7 @@ class DeliverySerializer(serializers.ModelSerializer):
         ]
 
 
-class DeliveryFilter(filters.FilterSet):
+class DeliveryFilter(FilterSet):
     q = filters.CharFilter(method="search", label="An exact messageKey, ottRequestId, ottId or userReference")
     created_after = filters.DateFilter(method="created_range", label="Created on or after this day")
     created_before = filters.DateFilter(method="created_range", label="Created on or before this day")

@@ -14,6 +14,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from messages.fields import IdField
 from messages.models import Delivery, Send
 from ott.networks import NETWORK_CHOICES, NETWORKS
 from senders.models import Sender
@@ -34,7 +35,7 @@ class HistoryFilterForm(forms.Form):
     user = forms.ModelChoiceField(
         required=False, queryset=get_user_model().objects.order_by("username"), empty_label="Anyone", label="Sent by"
     )
-    send = forms.IntegerField(required=False, min_value=1, label="Send #")
+    send = IdField(required=False, label="Send #")
     created_after = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     created_before = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 

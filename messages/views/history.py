@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from messages.export import csv_lines
+from messages.fields import id_or_none
 from messages.models import Delivery
 from messages.selectors import HistoryFilterForm, deliveries_filtered, keyset_page
 from ott.redaction import redact
@@ -21,10 +22,6 @@ def _filters(request) -> tuple[HistoryFilterForm, dict]:
     return form, (form.cleaned_data if form.is_valid() else {})
 
 
-def _cursor(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 @capability_required("view_history")
 def delivery_list(request):
     form, data = _filters(request)
@@ -32,7 +29,7 @@ def delivery_list(request):
     if not form.errors:  # unfiltered, or filters that make sense
         deliveries = deliveries_filtered(data).select_related("sender")
         page = keyset_page(
-            deliveries, before=_cursor(request.GET.get("before")), after=_cursor(request.GET.get("after"))
+            deliveries, before=id_or_none(request.GET.get("before")), after=id_or_none(request.GET.get("after"))
         )
     query = request.GET.copy()
     for key in ("before", "after"):

@@ -1,0 +1,58 @@
+"""Ids in query strings, one way for the pages' filter forms and the API's filters.
+
+An id is a whole number the database can store (1 to 2**63 - 1). Anything else is refused by the form
+with a message naming the field, before any query: past that range SQLite raises `OverflowError` and
+PostgreSQL an out-of-range error. A well-formed id that matches nothing filters to an empty list.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db import models
+from django_filters import rest_framework as drf_filters
+from drf_spectacular.utils import extend_schema_field
+
+MAX_ID = 2**63 - 1
+ID_RANGE = f"Enter a whole number from 1 to {MAX_ID:,}."
+
+
+class IdField(forms.IntegerField):
+    """A form field for an object's id (a send, a sender, a user...) given in a query string."""
+
+    default_error_messages = {"min_value": ID_RANGE, "max_value": ID_RANGE}
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def id_or_none(value: str | None) -> int | None:
+    """An id from a link the portal built itself (a keyset cursor): the id, or None when it is not one."""
+    try:
+        return IdField().clean(value)
+    except forms.ValidationError:
+        return None
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.Filter):
+    """Filter by a related object's id: an unknown id gives an empty list, an id out of range a 400."""
+
+    field_class = IdField
+
+
+class FilterSet(drf_filters.FilterSet):
+    """The API's filter sets: a foreign key filters by id (IdFilter) instead of django-filter's default
+    choice of existing objects, which answers an unknown id with a 400 the schema cannot describe."""
+
+    FILTER_DEFAULTS = {
+        **drf_filters.FilterSet.FILTER_DEFAULTS,
+        models.ForeignKey: {"filter_class": IdFilter},
+        models.OneToOneField: {"filter_class": IdFilter},
+    }
+
+
+class FilterBackend(drf_filters.DjangoFilterBackend):
+    """DRF's filter backend with FilterSet above as the base of the sets built from `filterset_fields`."""
+
+    filterset_base = FilterSet
