@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from http import HTTPStatus
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from rest_framework.response import Response
 
 
 class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
@@ -56,3 +59,50 @@ class FriendlyMethodNotAllowedMiddleware:
             page["Allow"] = response.get("Allow", "")
             return page
         return response
+
+
+API_PREFIX = "/api/"
+API_ERROR_DETAILS = {
+    400: "Bad request.",
+    403: "You do not have permission to perform this action.",
+    404: "Not found.",
+    500: "A server error occurred; it has been logged.",
+}
+
+
+class ApiJsonErrorsMiddleware:
+    """Every error answer under /api/ is JSON, `{"detail": ...}`, whatever produced it.
+
+    Django REST framework answers its own errors in JSON. The others come from Django itself: a URL that
+    matches no route, an exception outside a view or an unexpected one inside it (the HTML 500 page, or
+    DEBUG's technical pages), a request body over the size limit. API clients parse the body, so those
+    become JSON with the same status and headers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            not request.path.startswith(API_PREFIX)
+            or response.status_code < 400
+            or isinstance(response, Response)
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        answer = JsonResponse({"detail": _detail(response.status_code)}, status=response.status_code)
+        for header, value in response.items():
+            if header.lower() not in ("content-type", "content-length"):
+                answer[header] = value
+        answer.cookies = response.cookies
+        return answer
+
+
+def _detail(status: int) -> str:
+    if status in API_ERROR_DETAILS:
+        return API_ERROR_DETAILS[status]
+    try:
+        return f"{HTTPStatus(status).phrase}."
+    except ValueError:
+        return "Error."
