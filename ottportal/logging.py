@@ -16,7 +16,11 @@ def _username(request) -> str:
 
 class RequestContextFilter(logging.Filter):
     """Adds `request_path` and `request_user`: from the record's own request (Django's request log)
-    or from the request being handled in this thread or task."""
+    or from the request being handled in this thread or task.
+
+    A warning that carries an exception (Django logs every 403 and 400 with the PermissionDenied or
+    SuspiciousOperation that caused it) is folded into its one line: the exception's type and message,
+    not a traceback. Errors keep their traceback: that is what they are read for."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         request = getattr(record, "request", None)
@@ -24,7 +28,18 @@ class RequestContextFilter(logging.Filter):
             record.request_path, record.request_user = request.path, _username(request)
         else:
             record.request_path, record.request_user = _request_path.get(), _request_user.get()
+        if record.exc_info and record.levelno < logging.ERROR:
+            _fold_exception(record)
         return True
+
+
+def _fold_exception(record: logging.LogRecord) -> None:
+    exception = record.exc_info[1] if isinstance(record.exc_info, tuple) else record.exc_info
+    if isinstance(exception, BaseException):
+        reason = " ".join(str(exception).split())
+        record.msg = f"{record.getMessage()} ({type(exception).__name__}{': ' + reason if reason else ''})"
+        record.args = None
+    record.exc_info = record.exc_text = None
 
 
 class RequestContextMiddleware:
