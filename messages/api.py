@@ -20,8 +20,9 @@ from rest_framework.response import Response
 
 from messages.fields import FilterSet
 from messages.models import ContentBlock, Delivery, Draft, Send
-from messages.recipients import MAX_ROWS, row_problems
+from messages.recipients import MAX_ROWS
 from messages.selectors import created_between, delivery_search, send_counts
+from messages.sending_input import RecipientsInvalid, send_from_recipients
 from messages.services import (
     SAMPLE_MESSAGE_KEY,
     SAMPLE_OTT_ID,
@@ -29,10 +30,10 @@ from messages.services import (
     SendRefused,
     draft_create,
     draft_update,
-    send_create,
 )
 from ott.payloads import BLOCK_FIELDS, Block, Message, build_send_body
 from ott.text import DEPTH_PROBLEM, newlines, newlines_in, too_deep
+from ottportal import idempotency
 from ottportal.roles import CapabilityPermission
 from senders.models import Sender
 
@@ -171,30 +172,23 @@ class DraftViewSet(viewsets.ModelViewSet):
     write_capability = "compose"
     filterset_fields = ["sender", "owner"]
 
-    @extend_schema(request=SendRequestSerializer, responses={202: SendQueuedSerializer})
+    @extend_schema(
+        request=SendRequestSerializer,
+        parameters=[idempotency.PARAMETER],
+        responses={202: SendQueuedSerializer, 409: idempotency.CONFLICT},
+    )
     @action(detail=True, methods=["post"], write_capability="send")
+    @idempotency.idempotent
     def send(self, request, pk=None):
         """Queue this draft for the recipients; 202 with the send (the worker delivers it)."""
         draft = self.get_object()
         incoming = SendRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        errors, recipients, seen = {}, [], set()
-        for index, row in enumerate(incoming.validated_data["recipients"]):
-            key = (row["ott_id"], row["user_reference"])
-            if problems := row_problems(*key, draft.sender.network):
-                errors[f"recipients[{index}]"] = problems
-            elif key not in seen:
-                seen.add(key)
-                recipients.append(key)
-        if errors:
-            raise ValidationError(errors)
+        rows = [(row["ott_id"], row["user_reference"]) for row in incoming.validated_data["recipients"]]
         try:
-            send = send_create(
-                draft=draft,
-                recipients=recipients,
-                user=request.user,
-                duplicate_count=len(incoming.validated_data["recipients"]) - len(recipients),
-            )
+            send = send_from_recipients(draft=draft, rows=rows, user=request.user)
+        except RecipientsInvalid as exc:
+            raise ValidationError({f"recipients[{index}]": found for index, found in exc.problems.items()}) from exc
         except SendRefused as exc:
             raise ValidationError({"non_field_errors": [str(exc)]}) from exc
         queued = SendQueuedSerializer({"id": send.pk, "status": send.status, "total": send.total})

@@ -3,9 +3,9 @@ calls the engine (imported in its body, so importing this module to enqueue stay
 
 - `deliver(send_id, ids)`: one chunk of a send's deliveries (and later, the retries of a chunk);
 - `housekeeping()`: takes up deliveries whose worker stopped (and marks its tasks failed), asks the
-  status endpoint for the network events of recent sends, and drops confirm-page recipient lists
-  nobody confirmed. It re-enqueues itself while there is something to watch, and every new send
-  starts it.
+  status endpoint for the network events of recent sends, drops confirm-page recipient lists nobody
+  confirmed and API idempotency keys older than a day. It re-enqueues itself while there is something
+  to watch, and every new send starts it.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ def deliver(send_id: int, ids: list[int]) -> None:
 @task()
 def housekeeping() -> dict:
     from messages import engine, workers
+    from ottportal.idempotency import idempotency_keys_expire
 
     # The next run is queued before this one works, so a worker that dies in the middle of it does not
     # break the chain (its own row would stay "running" forever).
@@ -42,6 +43,7 @@ def housekeeping() -> dict:
     orphaned = workers.fail_orphaned_tasks()
     followed = engine.follow_up()
     RecipientList.objects.filter(created_at__lt=timezone.now() - RECIPIENT_LIST_TTL).delete()
+    idempotency_keys_expire()
     return {"recovered": recovered, "orphaned_tasks": orphaned, "followed_up": followed}
 
 

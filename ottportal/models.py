@@ -1,10 +1,11 @@
-"""Each user's own settings. (This module also makes Django send ottportal the post_migrate signal,
-see apps.py.)"""
+"""The portal's own records: each user's settings, and the API's idempotency keys. (This module also
+makes Django send ottportal the post_migrate signal, see apps.py.)"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class UserSettings(models.Model):
@@ -31,3 +32,23 @@ def settings_of(user) -> UserSettings:
         cached, _ = UserSettings.objects.get_or_create(user=user)
         user._portal_settings = cached
     return cached
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to an API request sent with an `Idempotency-Key` header, replayed when the same
+    user sends the same key again within a day (see ottportal/idempotency.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body")
+    status_code = models.PositiveSmallIntegerField(
+        null=True, help_text="The first answer's status, filled in the transaction that claims the key"
+    )
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.user_id})"

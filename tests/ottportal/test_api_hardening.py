@@ -18,7 +18,9 @@ from tests.messages.conftest import api_for
 TOO_BIG = "9223372036854775808"  # 2**63: past what SQLite and PostgreSQL store in a bigint
 
 
-def test_a_million_deliveries_per_page_are_served_as_the_cap(auditor, marketer, line_draft, django_assert_max_num_queries):
+def test_a_million_deliveries_per_page_are_served_as_the_cap(
+    auditor, marketer, line_draft, django_assert_max_num_queries
+):
     send_create(draft=line_draft, recipients=[(f"U{n}", "") for n in range(MAX_LIMIT + 5)], user=marketer)
     with django_assert_max_num_queries(6):
         answer = api_for(auditor).get("/api/v1/deliveries/", {"limit": 1_000_000})
@@ -163,4 +165,6 @@ def test_a_403_logs_one_line(auditor, caplog):
     assert answer.status_code == 403
     [line] = [line for line in handler.lines if "Forbidden" in line]
     assert "\n" not in line and "Traceback" not in line
-    assert line.endswith("Forbidden (Permission denied): /drafts/new/ (PermissionDenied: Your role does not allow this (compose).)")
+    assert line.endswith(
+        "Forbidden (Permission denied): /drafts/new/ (PermissionDenied: Your role does not allow this (compose).)"
+    )
