@@ -15,7 +15,8 @@ class TokenView(ObtainAuthToken):
 
     @extend_schema(
         request=inline_serializer(
-            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+            "TokenRequest",
+            {"username": serializers.CharField(min_length=1), "password": serializers.CharField(min_length=1)},
         ),
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )

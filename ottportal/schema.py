@@ -17,13 +17,16 @@ ERROR_BODY = {
 
 
 def document_errors(result, generator, request, public):
-    """drf-spectacular post-processing hook: add the error answers to each operation that lacks them."""
+    """drf-spectacular post-processing hook: add the error answers to each operation that lacks them,
+    and give every error answer (such as a 409 an action declares) the JSON body it comes with."""
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            responses = operation["responses"]
             for status, description in ERRORS.items():
-                operation["responses"].setdefault(
-                    status, {"description": description, "content": {"application/json": {"schema": ERROR_BODY}}}
-                )
+                responses.setdefault(status, {"description": description})
+            for status, response in responses.items():
+                if status.startswith(("4", "5")):
+                    response.setdefault("content", {"application/json": {"schema": ERROR_BODY}})
     return result

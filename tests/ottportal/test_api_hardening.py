@@ -168,3 +168,25 @@ def test_a_403_logs_one_line(auditor, caplog):
     assert line.endswith(
         "Forbidden (Permission denied): /drafts/new/ (PermissionDenied: Your role does not allow this (compose).)"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "query", "message"),
+    [
+        ("/api/v1/senders/", {"is_active": "null"}, "Give true or false."),
+        ("/api/v1/senders/", {"is_active": ""}, "Give true or false."),
+        ("/api/v1/deliveries/", {"created_before": ""}, "Give a value, or leave the parameter out."),
+        ("/api/v1/deliveries/", {"send": " "}, "Give a value, or leave the parameter out."),
+        ("/api/v1/sends/", {"status": ""}, "Give a value, or leave the parameter out."),
+    ],
+)
+def test_filter_values_the_api_would_ignore_are_refused(auditor, url, query, message):
+    answer = api_for(auditor).get(url, query)
+    assert answer.status_code == 400 and answer.json() == {name: [message] for name in query}
+
+
+def test_filters_that_are_read_still_work(auditor, line_sender):
+    api = api_for(auditor)
+    assert api.get("/api/v1/senders/", {"is_active": "True"}).json()["count"] == 1
+    assert api.get("/api/v1/senders/", {"is_active": "false"}).json()["count"] == 0
+    assert api.get("/api/v1/deliveries/", {"q": ""}).status_code == 200  # a search for nothing is no search

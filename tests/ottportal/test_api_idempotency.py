@@ -69,7 +69,9 @@ def test_a_key_is_kept_a_day(marketer, line_draft):
 
 def test_a_refused_request_does_not_hold_the_key(marketer, line_draft):
     refused = post(marketer, line_draft, body={"recipients": [{"user_reference": "r"}]})
-    assert refused.status_code == 400 and refused.json() == {"recipients[0]": ["LINE needs an ottId (the LINE user id)."]}
+    assert refused.status_code == 400 and refused.json() == {
+        "recipients[0]": ["LINE needs an ottId (the LINE user id)."]
+    }
     assert post(marketer, line_draft).status_code == 202
 
 
