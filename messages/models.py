@@ -25,6 +25,9 @@ class Draft(models.Model):
     tag = models.CharField(max_length=32, blank=True, choices=_choices(MESSAGE_TAGS))
     notification_type = models.CharField(max_length=16, blank=True, choices=_choices(NOTIFICATION_TYPES))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="drafts")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -77,6 +80,53 @@ class ContentBlock(models.Model):
         for name in ("text", "url", "alt_url", "attachment_id"):  # stored as "" when empty, never NULL
             values[name] = values[name] or ""
         return cls(draft=draft, position=position, **values)
+
+
+class DraftChange(models.Model):
+    """A draft's change history: who created, changed or deleted it, when, and what changed, in the
+    words the draft page and the audit log show ("Block 2 text changed"). Kept when the draft is
+    deleted (the deletion is an entry too), so an admin or auditor can still see who did it."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        COPIED = "copied", "Created as a copy"
+        CHANGED = "changed", "Changed"
+        DELETED = "deleted", "Deleted"
+
+    draft = models.ForeignKey(Draft, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes")
+    draft_pk = models.PositiveIntegerField(help_text="The draft's number, kept after it is deleted")
+    draft_name = models.CharField(max_length=200, help_text="The draft's name then")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=8, choices=Action)
+    lines = models.JSONField(default=list, blank=True, help_text='["Block 2 text changed: …", ...]')
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["draft", "-created_at"], name="draftchange_draft_newest")]
+
+    def __str__(self) -> str:
+        return f"“{self.draft_name}” (#{self.draft_pk}): {self.get_action_display()}"
+
+    @property
+    def summary(self) -> str:
+        return "; ".join(self.lines)
+
+
+class DraftSeen(models.Model):
+    """When a user last opened a draft's page: its owner is told what others changed since."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["draft", "user"], name="draft_seen_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} saw draft {self.draft_id} at {self.seen_at}"
 
 
 class Send(models.Model):

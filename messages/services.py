@@ -16,7 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from messages import lifecycle
-from messages.models import ContentBlock, Delivery, Draft, RecipientList, Send
+from messages.draft_changes import DraftVersion, change_lines
+from messages.models import ContentBlock, Delivery, Draft, DraftChange, DraftSeen, RecipientList, Send
 from messages.recipients import row_problems
 from messages.tasks import enqueue_deliveries, schedule_housekeeping
 from ott import rules
@@ -113,12 +114,15 @@ def draft_problems_of(draft: Draft) -> dict[str, list[str]]:
     return problems_by_key(draft_check(sender=draft.sender, message=draft.to_message())[1])
 
 
-def _store(draft: Draft, *, name: str, sender: Sender, message: Message) -> Draft:
+def _check(*, sender: Sender, message: Message) -> None:
     _, problems = draft_check(sender=sender, message=message)
     if problems:
         raise DraftInvalid(problems)
+
+
+def _write(draft: Draft, *, name: str, sender: Sender, message: Message, user) -> Draft:
     with transaction.atomic():
-        draft.name, draft.sender = name, sender
+        draft.name, draft.sender, draft.updated_by = name, sender, user
         draft.set_message(message)
         draft.save()
         draft.blocks.all().delete()
@@ -128,24 +132,71 @@ def _store(draft: Draft, *, name: str, sender: Sender, message: Message) -> Draf
     return draft
 
 
+def _record(draft: Draft, *, user, action: str, lines: list[str] = ()) -> DraftChange:
+    return DraftChange.objects.create(
+        draft=draft, draft_pk=draft.pk, draft_name=draft.name, user=user, action=action, lines=list(lines)
+    )
+
+
+def _version(draft: Draft) -> DraftVersion:
+    return DraftVersion.of(name=draft.name, sender=draft.sender, message=draft.to_message())
+
+
 def draft_create(*, owner, name: str, sender: Sender, message: Message) -> Draft:
-    return _store(Draft(owner=owner), name=name, sender=sender, message=message)
+    _check(sender=sender, message=message)
+    with transaction.atomic():
+        draft = _write(Draft(owner=owner), name=name, sender=sender, message=message, user=owner)
+        _record(draft, user=owner, action=DraftChange.Action.CREATED)
+    return draft
 
 
-def draft_update(*, draft: Draft, name: str, sender: Sender, message: Message) -> Draft:
-    """Replace a draft's fields and blocks; on any problem nothing changes."""
-    return _store(draft, name=name, sender=sender, message=message)
+def draft_update(*, draft: Draft, name: str, sender: Sender, message: Message, user=None) -> Draft:
+    """Replace a draft's fields and blocks and record who changed what (`user`: whoever saved it;
+    drafts are shared, so it may not be the owner). On any problem nothing changes; a save that
+    changes nothing records nothing. Returns the draft as stored."""
+    _check(sender=sender, message=message)
+    with transaction.atomic():
+        # Compared with the stored row, not `draft`: a ModelForm has already set the new values on it.
+        stored = Draft.objects.select_for_update().select_related("sender").get(pk=draft.pk)
+        lines = change_lines(_version(stored), DraftVersion.of(name=name, sender=sender, message=message))
+        if not lines:
+            return stored
+        _write(stored, name=name, sender=sender, message=message, user=user)
+        _record(stored, user=user, action=DraftChange.Action.CHANGED, lines=lines)
+    return stored
 
 
 def draft_duplicate(*, draft: Draft, owner) -> Draft:
     name = f"Copy of {draft.name}"[: Draft._meta.get_field("name").max_length]
-    return draft_create(owner=owner, name=name, sender=draft.sender, message=draft.to_message())
-
-
-def draft_delete(*, draft: Draft) -> None:
-    """Sends made from the draft keep their frozen copy; their `draft` link becomes empty."""
+    message = draft.to_message()
+    _check(sender=draft.sender, message=message)
     with transaction.atomic():
+        copy = _write(Draft(owner=owner), name=name, sender=draft.sender, message=message, user=owner)
+        _record(copy, user=owner, action=DraftChange.Action.COPIED, lines=[f"A copy of “{draft.name}” (#{draft.pk})"])
+    return copy
+
+
+def draft_delete(*, draft: Draft, user=None) -> None:
+    """Sends made from the draft keep their frozen copy; their `draft` link becomes empty. The
+    deletion stays in the change history (audit log): who, when, and what the draft was."""
+    blocks = draft.blocks.count()
+    what = f"Sender {draft.sender.name}, {blocks} block{'' if blocks == 1 else 's'}"
+    with transaction.atomic():
+        _record(draft, user=user, action=DraftChange.Action.DELETED, lines=[what])
         draft.delete()
+
+
+def draft_viewed(*, draft: Draft, user) -> list[DraftChange]:
+    """Record that `user` opened the draft now. For the draft's owner, return what others changed
+    since the owner last looked (oldest first), so the page can say so; [] for everyone else."""
+    previous = DraftSeen.objects.filter(draft=draft, user=user).values_list("seen_at", flat=True).first()
+    DraftSeen.objects.update_or_create(draft=draft, user=user, defaults={"seen_at": timezone.now()})
+    if draft.owner_id is None or draft.owner_id != user.pk:
+        return []
+    changes = draft.changes.exclude(user=user).select_related("user").order_by("created_at", "id")
+    if previous is not None:
+        changes = changes.filter(created_at__gt=previous)
+    return list(changes)
 
 
 class SendRefused(Exception):

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from messages.charts import deliveries_per_day_svg
+from messages.models import DraftChange
 from messages.selectors import STATUS_NAMES, dashboard
 from messages.workers import worker_state
 from ottportal.forms import UserSettingsForm
@@ -51,7 +52,8 @@ AUDIT_ROWS = 300
 
 @capability_required("view_audit")
 def audit_log(request):
-    """Logins, logouts, failed logins and sender changes, newest first (read-only)."""
+    """Logins, logouts, failed logins, sender changes and draft changes (deletions included), newest
+    first (read-only)."""
     events = []
     for entry in AccessLog.objects.order_by("-attempt_time")[:AUDIT_ROWS]:
         events.append((entry.attempt_time, entry.username, "Login", f"from {entry.ip_address}"))
@@ -70,6 +72,10 @@ def audit_log(request):
                 f"{change.sender_label}. {detail}",
             )
         )
+    for change in DraftChange.objects.select_related("user").order_by("-created_at", "-id")[:AUDIT_ROWS]:
+        what = f"Draft {change.get_action_display().lower()}"
+        detail = f"“{change.draft_name}” (#{change.draft_pk})" + (f". {change.summary}" if change.lines else "")
+        events.append((change.created_at, change.user, what, detail))
     events.sort(key=lambda event: event[0], reverse=True)
     return render(request, "ottportal/audit.html", {"events": events[:AUDIT_ROWS]})
 

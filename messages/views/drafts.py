@@ -20,6 +20,7 @@ from messages.services import DraftInvalid, DraftProblem, draft_check, draft_cre
 from messages.views import filtered_page
 from ott.networks import MESSAGE_TAGS, NETWORK_CHOICES, NETWORKS
 from ott.payloads import BLOCK_FIELDS, MESSAGE_FIELDS
+from ottportal.models import settings_of
 from ottportal.roles import capability_required, has_capability
 from senders.models import Sender
 
@@ -89,8 +90,34 @@ def _evaluate(composer: Composer) -> dict:
     return live
 
 
+HISTORY_SHOWN = 50  # newest change history entries on a draft's page
+
+
+def _trace(request, draft: Draft | None, seen: bool = False) -> dict:
+    """What the page says about the draft's past: its newest changes and, when the page is opened
+    (`seen`), what others changed since its owner last looked."""
+    if draft is None:
+        return {}
+    return {
+        "changes": draft.changes.select_related("user")[:HISTORY_SHOWN],
+        "changes_total": draft.changes.count(),
+        "changed_by_others": services.draft_viewed(draft=draft, user=request.user) if seen else [],
+    }
+
+
+def _test_target(request, draft: Draft | None) -> dict | None:
+    """Where "Send a test" goes: the user's saved test recipients on the draft's network."""
+    if draft is None or not has_capability(request.user, "send"):
+        return None
+    network = NETWORKS[draft.sender.network]
+    return {"count": len(settings_of(request.user).test_recipients.get(network.name, [])), "network": network.label}
+
+
 def _page(request, composer: Composer, live: dict, status=200):
+    seen = request.method == "GET"
     context = {
+        **_trace(request, composer.draft, seen),
+        "test_target": _test_target(request, composer.draft),
         "draft": composer.draft,
         "form": composer.form,
         "formset": composer.formset,
@@ -129,6 +156,7 @@ def _view(request, draft: Draft):
         blocks.append((number, rows))
     live = _evaluate(composer)
     context = {"draft": draft, "network": network, "facts": facts, "blocks": blocks, "live": live}
+    context.update(_trace(request, draft, seen=True))
     return render(request, "messages/draft_view.html", context)
 
 
@@ -140,7 +168,7 @@ def _save(request, draft: Draft | None):
         values = {"name": composer.name, "sender": composer.sender, "message": composer.message()}
         try:
             saved = draft_create(owner=request.user, **values) if draft is None else None
-            draft = saved or draft_update(draft=draft, **values)
+            draft = saved or draft_update(draft=draft, user=request.user, **values)
         except DraftInvalid as exc:  # a rule the live check could not see (a sender deactivated meanwhile)
             for problem in exc.problems:
                 _place(live, composer, problem)
@@ -157,10 +185,12 @@ def draft_new(request):
 
 @capability_required("view_drafts")
 def draft_edit(request, pk: int):
+    """The composer (marketers, admins) or the read-only page (auditors); either records that the
+    user opened the draft, so its owner is told what others changed since."""
     can_compose = has_capability(request.user, "compose")
     if request.method == "POST" and not can_compose:
         raise PermissionDenied("Your role does not allow this (compose).")
-    draft = get_object_or_404(Draft.objects.select_related("sender"), pk=pk)
+    draft = get_object_or_404(Draft.objects.select_related("sender", "owner", "updated_by"), pk=pk)
     return _save(request, draft) if can_compose else _view(request, draft)
 
 
@@ -189,8 +219,8 @@ def draft_duplicate(request, pk: int):
 @require_POST
 @capability_required("compose")
 def draft_delete(request, pk: int):
-    draft = get_object_or_404(Draft, pk=pk)
+    draft = get_object_or_404(Draft.objects.select_related("sender"), pk=pk)
     name = draft.name
-    services.draft_delete(draft=draft)
+    services.draft_delete(draft=draft, user=request.user)
     messages.success(request, f"Deleted “{name}”. Sends made from it keep their history.")
     return redirect(reverse("messages:draft-list"))
