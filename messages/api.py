@@ -29,6 +29,7 @@ from messages.services import (
     DraftInvalid,
     SendRefused,
     draft_create,
+    draft_delete,
     draft_update,
 )
 from ott.payloads import BLOCK_FIELDS, Block, Message, build_send_body
@@ -153,7 +154,9 @@ class DraftSerializer(NewlineFieldsMixin, serializers.ModelSerializer):
         try:
             if draft is None:
                 return draft_create(owner=self.context["request"].user, name=name, sender=sender, message=message)
-            return draft_update(draft=draft, name=name, sender=sender, message=message)
+            return draft_update(
+                draft=draft, name=name, sender=sender, message=message, user=self.context["request"].user
+            )
         except DraftInvalid as exc:
             raise ValidationError(exc.errors) from exc
 
@@ -171,6 +174,9 @@ class DraftViewSet(viewsets.ModelViewSet):
     read_capability = "view_drafts"
     write_capability = "compose"
     filterset_fields = ["sender", "owner"]
+
+    def perform_destroy(self, instance):
+        draft_delete(draft=instance, user=self.request.user)
 
     @extend_schema(
         request=SendRequestSerializer,

@@ -156,7 +156,10 @@ def test_an_edit_through_the_api_is_recorded_too(marketer, line_draft):
     payload = {"name": "Spring sale", "sender": line_draft.sender.pk, "contents": [{"type": "text", "text": "API"}]}
     response = api_for(marketer).put(f"/api/v1/drafts/{line_draft.pk}/", payload, format="json")
     assert response.status_code == 200, response.json()
-    assert line_draft.changes.first().lines == ["Block 1 text changed: “セール 😀” → “API”"]
+    change = line_draft.changes.first()
+    assert change.lines == ["Block 1 text changed: “セール 😀” → “API”"] and change.user == marketer
+    assert api_for(marketer).delete(f"/api/v1/drafts/{line_draft.pk}/").status_code == 204
+    assert DraftChange.objects.filter(draft_pk=line_draft.pk, action=DraftChange.Action.DELETED, user=marketer).exists()
 
 
 def test_a_deleted_draft_shows_in_the_audit_log_with_who_deleted_it(admin, auditor, colleague, line_draft):
