@@ -11,17 +11,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from django.db import models
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from messages.fields import FilterSet
+from messages.filters import DeliveryFilterSet, DraftFilterSet, SendFilterSet
 from messages.models import ContentBlock, Delivery, Draft, Send
 from messages.recipients import MAX_ROWS
-from messages.selectors import created_between, delivery_search, send_counts
+from messages.selectors import send_counts
 from messages.sending_input import RecipientsInvalid, send_from_recipients
 from messages.services import (
     SAMPLE_MESSAGE_KEY,
@@ -173,7 +172,7 @@ class DraftViewSet(viewsets.ModelViewSet):
     permission_classes = [CapabilityPermission]
     read_capability = "view_drafts"
     write_capability = "compose"
-    filterset_fields = ["sender", "owner"]
+    filterset_class = DraftFilterSet
 
     def perform_destroy(self, instance):
         draft_delete(draft=instance, user=self.request.user)
@@ -206,7 +205,7 @@ class SendViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SendSerializer
     permission_classes = [CapabilityPermission]
     read_capability = "view_history"
-    filterset_fields = ["status", "network", "draft", "created_by"]
+    filterset_class = SendFilterSet
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -240,26 +239,9 @@ class DeliverySerializer(serializers.ModelSerializer):
         ]
 
 
-class DeliveryFilter(FilterSet):
-    q = filters.CharFilter(method="search", label="An exact messageKey, ottRequestId, ottId or userReference")
-    created_after = filters.DateFilter(method="created_range", label="Created on or after this day")
-    created_before = filters.DateFilter(method="created_range", label="Created on or before this day")
-
-    class Meta:
-        model = Delivery
-        fields = ["send", "status", "network", "sender"]
-
-    def search(self, queryset, name, value):
-        return delivery_search(queryset, value)
-
-    def created_range(self, queryset, name, value):
-        """The history page's day range (an index-friendly range on created_at, not DATE())."""
-        return created_between(queryset, **{name: value})
-
-
 class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Delivery.objects.all()
     serializer_class = DeliverySerializer
     permission_classes = [CapabilityPermission]
     read_capability = "view_history"
-    filterset_class = DeliveryFilter
+    filterset_class = DeliveryFilterSet

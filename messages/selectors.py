@@ -1,58 +1,24 @@
-"""History queries: filters, search and keyset pages that stay fast at millions of rows (no COUNT(*)
-over the table: a page knows only whether there is a next or previous one)."""
+"""History queries: day ranges, search, match counts and keyset pages that stay fast at millions of
+rows (nothing counts a whole table: a page knows only whether there is a next or previous one, and a
+count stops at COUNT_EXACT_UP_TO). The lists' filters are in messages/filters.py."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from django import forms
-from django.contrib.auth import get_user_model
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from messages.fields import IdField
 from messages.models import Delivery, Send
-from ott.networks import NETWORK_CHOICES, NETWORKS
-from senders.models import Sender
+from ott.networks import NETWORKS
 
 PAGE_SIZE = 50
-
-
-class HistoryFilterForm(forms.Form):
-    q = forms.CharField(
-        required=False,
-        max_length=256,
-        label="Search",
-        help_text="An exact messageKey, ottRequestId, ottId or userReference",
-    )
-    network = forms.ChoiceField(required=False, choices=[("", "Any network"), *NETWORK_CHOICES])
-    sender = forms.ModelChoiceField(required=False, queryset=Sender.objects.all(), empty_label="Any sender")
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Delivery.Status.choices])
-    user = forms.ModelChoiceField(
-        required=False, queryset=get_user_model().objects.order_by("username"), empty_label="Anyone", label="Sent by"
-    )
-    send = IdField(required=False, label="Send #")
-    created_after = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    created_before = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        data = super().clean()
-        after, before = data.get("created_after"), data.get("created_before")
-        if after and before and after > before:
-            self.add_error("created_before", "The end date must be on or after the start date.")
-        return data
-
-
-def apply_filters(queryset: QuerySet, data: dict, lookups: dict[str, str]) -> QuerySet:
-    """Filter by each non-empty value of `data` through its ORM lookup (field name -> lookup)."""
-    for field, lookup in lookups.items():
-        if value := data.get(field):
-            queryset = queryset.filter(**{lookup: value})
-    return queryset
 
 
 def _day_start(day) -> datetime:
@@ -72,27 +38,60 @@ def created_between(queryset: QuerySet, created_after=None, created_before=None)
 SEARCH_LIMIT = 5_000  # newest matches kept per searched column (SQLite caps query parameters)
 
 
+def _starts_with(column: str, prefix: str) -> Q:
+    """Values of `column` that start with `prefix` (case-sensitive), in a form the column's index serves.
+    PostgreSQL: LIKE 'prefix%', served by the varchar_pattern_ops index Django adds beside every indexed
+    CharField. SQLite: its LIKE ignores case and so cannot use an index; a range in code point order can."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{column}__startswith": prefix})
+    return Q(**{f"{column}__gte": prefix, f"{column}__lt": prefix + "\U0010ffff"})
+
+
 def delivery_search(queryset: QuerySet, q: str) -> QuerySet:
-    """Exact matches on messageKey, ottRequestId, ottId or userReference. Each column is looked up on
-    its own index and the ids combined: one OR across the columns makes SQLite scan the table."""
+    """An exact messageKey or ottRequestId, or an ottId or userReference that is or starts with `q`.
+    Each column is looked up on its own index and the ids combined: one OR across the columns makes
+    SQLite scan the table."""
     q = q.strip()
     if not q:
         return queryset
-    lookups = [{"ott_request_id": q}, {"ott_id": q}, {"user_reference": q}]
+    lookups = [Q(ott_request_id=q), _starts_with("ott_id", q), _starts_with("user_reference", q)]
     with contextlib.suppress(ValueError):
-        lookups.append({"message_key": uuid.UUID(q)})
+        lookups.append(Q(message_key=uuid.UUID(q)))
     ids: set[int] = set()
     for lookup in lookups:
-        ids.update(queryset.filter(**lookup).order_by("-id").values_list("id", flat=True)[:SEARCH_LIMIT])
+        ids.update(queryset.filter(lookup).order_by("-id").values_list("id", flat=True)[:SEARCH_LIMIT])
     return queryset.filter(id__in=ids)
 
 
-def deliveries_filtered(data: dict) -> QuerySet:
-    """Deliveries matching a cleaned HistoryFilterForm (or the API's equivalent parameters)."""
-    lookups = {"network": "network", "sender": "sender", "status": "status", "user": "created_by", "send": "send_id"}
-    queryset = apply_filters(Delivery.objects.all(), data, lookups)
-    queryset = created_between(queryset, data.get("created_after"), data.get("created_before"))
-    return delivery_search(queryset, data.get("q") or "")
+COUNT_EXACT_UP_TO = 10_000
+
+
+@dataclass
+class MatchCount:
+    """How many rows match a filtered list: exact up to COUNT_EXACT_UP_TO; beyond that PostgreSQL's
+    planner estimate (`estimated`), or only "more than" where there is none (SQLite)."""
+
+    value: int
+    exact: bool = True
+    estimated: bool = False
+
+    @property
+    def rounded(self) -> int:
+        """The estimate to two significant digits (its other digits mean nothing)."""
+        return round(self.value, -max(0, len(str(self.value)) - 2))
+
+
+def match_count(queryset: QuerySet) -> MatchCount:
+    """Count the matches without counting a whole table: at most COUNT_EXACT_UP_TO + 1 rows are read."""
+    queryset = queryset.order_by()
+    counted = queryset[: COUNT_EXACT_UP_TO + 1].count()
+    if counted <= COUNT_EXACT_UP_TO:
+        return MatchCount(counted)
+    if connection.vendor == "postgresql":
+        estimate = int(json.loads(queryset.explain(format="json"))[0]["Plan"]["Plan Rows"])
+        if estimate > COUNT_EXACT_UP_TO:
+            return MatchCount(estimate, exact=False, estimated=True)
+    return MatchCount(COUNT_EXACT_UP_TO, exact=False)
 
 
 @dataclass

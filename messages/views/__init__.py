@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
-
-from messages.selectors import apply_filters
+from django_filters import FilterSet
 
 PER_PAGE = 25
 
 
-def filtered_page(request, queryset: QuerySet, form, lookups: dict[str, str]) -> tuple[Page, str]:
-    """Apply a valid filter form (field -> ORM lookup, empty fields ignored) and return the requested
-    page with the query string that keeps the filters on the page links."""
-    if form.is_valid():
-        queryset = apply_filters(queryset, form.cleaned_data, lookups)
-    page = Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
+def is_filtered(filterset: FilterSet) -> bool:
+    """Whether the request asks for any filter (a list that shows nothing then says "no match", not "none yet")."""
+    return filterset.is_bound and any(filterset.data.get(name) for name in filterset.filters)
+
+
+def filtered_page(request, filterset_class: type[FilterSet], queryset: QuerySet) -> tuple[dict, int]:
+    """A list page's context and status: its filters (shown with their errors and a 400 when they make
+    no sense) and the requested page of what they match, counted (these lists are small enough)."""
+    filterset = filterset_class(request.GET or None, queryset=queryset, request=request)
+    valid = not filterset.is_bound or filterset.is_valid()
+    page = Paginator(filterset.qs if valid else queryset.none(), PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": filterset.form, "page_obj": page, "filtered": is_filtered(filterset)}
+    return context, 200 if valid else 400

@@ -4,43 +4,30 @@ from __future__ import annotations
 
 import json
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from messages import services
+from messages.filters import DraftFilterSet
 from messages.forms import MAX_BLOCKS, BlockForm, Composer, error_slot
 from messages.models import Draft
 from messages.preview import bubbles
 from messages.services import DraftInvalid, DraftProblem, draft_check, draft_create, draft_update
 from messages.views import filtered_page
-from ott.networks import MESSAGE_TAGS, NETWORK_CHOICES, NETWORKS
+from ott.networks import MESSAGE_TAGS, NETWORKS
 from ott.payloads import BLOCK_FIELDS, MESSAGE_FIELDS
 from ottportal.models import settings_of
 from ottportal.roles import capability_required, has_capability
-from senders.models import Sender
-
-
-class DraftFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search by name")
-    network = forms.ChoiceField(required=False, choices=[("", "Any network"), *NETWORK_CHOICES])
-    sender = forms.ModelChoiceField(required=False, queryset=Sender.objects.all(), empty_label="Any sender")
-    owner = forms.ModelChoiceField(
-        required=False, queryset=get_user_model().objects.order_by("username"), empty_label="Anyone"
-    )
 
 
 @capability_required("view_drafts")
 def draft_list(request):
-    form = DraftFilterForm(request.GET or None)
     drafts = Draft.objects.select_related("sender", "owner").order_by("-updated_at", "-id")
-    lookups = {"q": "name__icontains", "network": "sender__network", "sender": "sender", "owner": "owner"}
-    page, query = filtered_page(request, drafts, form, lookups)
-    return render(request, "messages/draft_list.html", {"form": form, "page_obj": page, "query": query})
+    context, status = filtered_page(request, DraftFilterSet, drafts)
+    return render(request, "messages/draft_list.html", context, status=status)
 
 
 def _entry(label: str, text: str, detail: str = "", target: str = "") -> dict:

@@ -11,38 +11,35 @@ from django.utils import timezone
 
 from messages.export import csv_lines
 from messages.fields import id_or_none
+from messages.filters import DeliveryFilterSet
 from messages.models import Delivery
-from messages.selectors import HistoryFilterForm, deliveries_filtered, keyset_page
+from messages.selectors import keyset_page, match_count
+from messages.views import is_filtered
 from ott.redaction import redact
 from ottportal.roles import capability_required
 
 
-def _filters(request) -> tuple[HistoryFilterForm, dict]:
-    form = HistoryFilterForm(request.GET or None)
-    return form, (form.cleaned_data if form.is_valid() else {})
+def _filters(request) -> DeliveryFilterSet:
+    return DeliveryFilterSet(request.GET or None, queryset=Delivery.objects.all(), request=request)
 
 
 @capability_required("view_history")
 def delivery_list(request):
-    form, data = _filters(request)
-    page = None
-    if not form.errors:  # unfiltered, or filters that make sense
-        deliveries = deliveries_filtered(data).select_related("sender")
-        page = keyset_page(
-            deliveries, before=id_or_none(request.GET.get("before")), after=id_or_none(request.GET.get("after"))
+    filterset = _filters(request)
+    valid = not filterset.is_bound or filterset.is_valid()
+    context = {"form": filterset.form, "page": None, "filtered": is_filtered(filterset)}
+    if valid:
+        deliveries = filterset.qs
+        context["count"] = match_count(deliveries)
+        context["page"] = keyset_page(
+            deliveries.select_related("sender"),
+            before=id_or_none(request.GET.get("before")),
+            after=id_or_none(request.GET.get("after")),
         )
-    query = request.GET.copy()
-    for key in ("before", "after"):
-        query.pop(key, None)
-    context = {
-        "form": form,
-        "page": page,
-        "query": query.urlencode(),
         # Row links are built from these once, not reversed 100 times per page.
-        "detail_prefix": reverse("messages:delivery-detail", args=[0])[:-2],
-        "send_prefix": reverse("messages:send-detail", args=[0])[:-2],
-    }
-    return render(request, "messages/delivery_list.html", context, status=400 if form.errors else 200)
+        context["detail_prefix"] = reverse("messages:delivery-detail", args=[0])[:-2]
+        context["send_prefix"] = reverse("messages:send-detail", args=[0])[:-2]
+    return render(request, "messages/delivery_list.html", context, status=200 if valid else 400)
 
 
 @capability_required("view_history")
@@ -64,10 +61,11 @@ def delivery_detail(request, pk: int):
 @capability_required("view_history")
 def delivery_export(request):
     """The filtered history as CSV, streamed in constant memory whatever its size."""
-    form, data = _filters(request)
-    if form.is_bound and not form.is_valid():
-        return render(request, "messages/delivery_list.html", {"form": form, "page": None}, status=400)
-    response = StreamingHttpResponse(csv_lines(deliveries_filtered(data)), content_type="text/csv; charset=utf-8")
+    filterset = _filters(request)
+    if filterset.is_bound and not filterset.is_valid():
+        context = {"form": filterset.form, "page": None, "filtered": True}
+        return render(request, "messages/delivery_list.html", context, status=400)
+    response = StreamingHttpResponse(csv_lines(filterset.qs), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="ott-history-{stamp}.csv"'
     return response

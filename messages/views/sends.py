@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from messages.export import refused_csv
+from messages.filters import SendFilterSet
 from messages.models import Draft, RecipientList, Send
 from messages.preview import bubbles
 from messages.progress import send_progress
@@ -25,7 +26,6 @@ from messages.services import (
     send_test,
 )
 from messages.views import filtered_page
-from ott.networks import NETWORK_CHOICES
 from ott.payloads import build_send_body
 from ottportal.roles import capability_required, has_capability
 
@@ -204,19 +204,10 @@ def cancel_summary(result) -> str:
     return f"Send canceled: {not_sent}; {result.in_flight:,} {verb} already being posted and will finish."
 
 
-class SendFilterForm(forms.Form):
-    network = forms.ChoiceField(required=False, choices=[("", "Any network"), *NETWORK_CHOICES])
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Send.Status.choices])
-    user = forms.CharField(required=False, max_length=150, label="Sent by", help_text="Username")
-
-
 @capability_required("view_history")
 def send_list(request):
-    form = SendFilterForm(request.GET or None)
     sends = Send.objects.select_related("created_by", "sender")
-    lookups = {"network": "network", "status": "status", "user": "created_by__username"}
-    page, query = filtered_page(request, sends, form, lookups)
-    counts = send_counts([s.pk for s in page])
-    rows = [(send, counts[send.pk]) for send in page]
-    context = {"form": form, "page_obj": page, "rows": rows, "query": query}
-    return render(request, "messages/send_list.html", context)
+    context, status = filtered_page(request, SendFilterSet, sends)
+    counts = send_counts([s.pk for s in context["page_obj"]])
+    context["rows"] = [(send, counts[send.pk]) for send in context["page_obj"]]
+    return render(request, "messages/send_list.html", context, status=status)

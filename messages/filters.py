@@ -1,0 +1,117 @@
+"""The filters of the drafts, sends and history lists: one FilterSet per list, used by its page and by
+its API endpoint alike, so a filter means the same thing (and is checked the same way) in both."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django_filters import rest_framework as filters
+
+from messages.models import Delivery, Draft, Send
+from messages.selectors import created_between, delivery_search
+from ott.networks import NETWORK_CHOICES
+from senders.models import Sender
+
+# Ids are 64-bit integers; a larger number is refused as a form error instead of reaching the database
+# (SQLite raises OverflowError on it).
+MAX_ID = 2**63 - 1
+
+
+def _users(request=None):
+    return get_user_model().objects.order_by("username")
+
+
+class IdFilter(filters.NumberFilter):
+    """An id typed as a number (a whole one, 1 to 2**63 - 1), matched exactly; an id that does not
+    exist matches nothing rather than being an error."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+def _day(label: str, help_text: str) -> filters.DateFilter:
+    return filters.DateFilter(
+        method="created_range",
+        label=label,
+        help_text=help_text,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class DateRangeForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("created_after"), data.get("created_before")
+        if after and before and after > before:
+            self.add_error("created_before", "The end date must be on or after the start date.")
+        return data
+
+
+class DeliveryFilterSet(filters.FilterSet):
+    """The history (`/history/`, its CSV export) and `/api/v1/deliveries/`."""
+
+    q = filters.CharFilter(
+        method="search",
+        max_length=256,
+        label="Search",
+        help_text="An exact messageKey or ottRequestId, or an ottId or userReference (or how it starts)",
+    )
+    network = filters.ChoiceFilter(choices=NETWORK_CHOICES, empty_label="Any network")
+    sender = filters.ModelChoiceFilter(queryset=Sender.objects.order_by("name"), empty_label="Any sender")
+    status = filters.ChoiceFilter(choices=Delivery.Status.choices, empty_label="Any status")
+    user = filters.ModelChoiceFilter(
+        field_name="created_by", queryset=_users, empty_label="Anyone", label="Sent by", help_text="Who sent it"
+    )
+    send = IdFilter(field_name="send_id", label="Send #", help_text="The number of a send")
+    created_after = _day("From", "Created on or after this day")
+    created_before = _day("To", "Created on or before this day")
+
+    class Meta:
+        model = Delivery
+        fields: list[str] = []
+        form = DateRangeForm
+
+    def filter_queryset(self, queryset):
+        # The search collects matching ids among the rows the other filters kept, so it runs last.
+        data = self.form.cleaned_data
+        for name, value in data.items():
+            if name != "q":
+                queryset = self.filters[name].filter(queryset, value)
+        return self.filters["q"].filter(queryset, data.get("q"))
+
+    def search(self, queryset, name, value):
+        return delivery_search(queryset, value)
+
+    def created_range(self, queryset, name, value):
+        """An index-friendly range on created_at over whole local days (not DATE(created_at))."""
+        return created_between(queryset, **{name: value})
+
+
+class SendFilterSet(filters.FilterSet):
+    """`/sends/` and `/api/v1/sends/`."""
+
+    draft = filters.ModelChoiceFilter(queryset=Draft.objects.order_by("name", "id"), empty_label="Any draft")
+    network = filters.ChoiceFilter(choices=NETWORK_CHOICES, empty_label="Any network")
+    status = filters.ChoiceFilter(choices=Send.Status.choices, empty_label="Any status")
+    created_by = filters.ModelChoiceFilter(queryset=_users, empty_label="Anyone", label="Sent by")
+
+    class Meta:
+        model = Send
+        fields: list[str] = []
+
+
+class DraftFilterSet(filters.FilterSet):
+    """`/drafts/` and `/api/v1/drafts/`."""
+
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200, label="Search by name")
+    network = filters.ChoiceFilter(field_name="sender__network", choices=NETWORK_CHOICES, empty_label="Any network")
+    sender = filters.ModelChoiceFilter(queryset=Sender.objects.order_by("name"), empty_label="Any sender")
+    owner = filters.ModelChoiceFilter(queryset=_users, empty_label="Anyone")
+
+    class Meta:
+        model = Draft
+        fields: list[str] = []
