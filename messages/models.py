@@ -277,7 +277,7 @@ class Attempt(models.Model):
 
 class RecipientList(models.Model):
     """Recipients checked and waiting on the confirm page; consumed (deleted) when the send is queued,
-    so confirming twice cannot send twice."""
+    so confirming twice cannot send twice. Kept small: the first refused lines only, and a few per user."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="+")
@@ -285,6 +285,7 @@ class RecipientList(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     recipients = models.JSONField(help_text="[[ott_id, user_reference], ...]")
     invalid = models.JSONField(default=list, help_text="[[line, text, reason], ...]")
+    invalid_count = models.PositiveIntegerField(default=0, help_text="Refused lines in all, listed or not")
     duplicate_count = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:

@@ -38,7 +38,7 @@ def created_between(queryset: QuerySet, created_after=None, created_before=None)
 SEARCH_LIMIT = 5_000  # newest matches kept per searched column (SQLite caps query parameters)
 
 
-def _starts_with(column: str, prefix: str) -> Q:
+def prefix_match(column: str, prefix: str) -> Q:
     """Values of `column` that start with `prefix` (case-sensitive), in a form the column's index serves.
     PostgreSQL: LIKE 'prefix%', served by the varchar_pattern_ops index Django adds beside every indexed
     CharField. SQLite: its LIKE ignores case and so cannot use an index; a range in code point order can."""
@@ -54,7 +54,7 @@ def delivery_search(queryset: QuerySet, q: str) -> QuerySet:
     q = q.strip()
     if not q:
         return queryset
-    lookups = [Q(ott_request_id=q), _starts_with("ott_id", q), _starts_with("user_reference", q)]
+    lookups = [Q(ott_request_id=q), prefix_match("ott_id", q), prefix_match("user_reference", q)]
     with contextlib.suppress(ValueError):
         lookups.append(Q(message_key=uuid.UUID(q)))
     ids: set[int] = set()

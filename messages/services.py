@@ -295,7 +295,7 @@ def send_recipient_list(list_id, user) -> Send:
             draft=pending.draft,
             recipients=[tuple(r) for r in pending.recipients],
             user=user,
-            invalid_count=len(pending.invalid),
+            invalid_count=pending.invalid_count,
             duplicate_count=pending.duplicate_count,
             refused_lines=pending.invalid,
         )

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from messages.export import refused_csv
@@ -15,7 +18,7 @@ from messages.filters import SendFilterSet
 from messages.models import Draft, RecipientList, Send
 from messages.preview import bubbles
 from messages.progress import send_progress
-from messages.recipients import Recipients, parse_csv, parse_text, row_problems
+from messages.recipients import Recipients, parse_csv, parse_text, recipient_list_create, row_problems
 from messages.selectors import send_counts, send_errors
 from messages.services import (
     SAMPLE_MESSAGE_KEY,
@@ -25,6 +28,7 @@ from messages.services import (
     send_recipient_list,
     send_test,
 )
+from messages.uploads import UploadLimit
 from messages.views import filtered_page
 from ott.payloads import build_send_body
 from ottportal.roles import capability_required, has_capability
@@ -45,8 +49,17 @@ class RecipientsForm(forms.Form):
     csv_file = forms.FileField(
         required=False,
         label="Or upload a CSV file",
-        help_text="Header ott_id,user_reference; UTF-8 with or without BOM; up to 100,000 rows.",
+        help_text="Header ott_id,user_reference; UTF-8 with or without BOM; up to 100,000 rows and 20 MB.",
     )
+
+    def __init__(self, *args, refused: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refused = refused or {}  # {field: why}: input refused while the request arrived
+
+    def clean(self):
+        for name, reason in self.refused.items():
+            self.add_error(name, reason)
+        return super().clean()
 
     def parse(self, network: str) -> Recipients:
         data = self.cleaned_data
@@ -55,12 +68,7 @@ class RecipientsForm(forms.Form):
             self.add_error(None, "Give the recipients one way: one recipient, a pasted list, or a CSV file.")
             return Recipients()
         if data["csv_file"]:
-            upload = data["csv_file"]
-            if upload.size > MAX_UPLOAD_BYTES:
-                self.add_error("csv_file", f"The file is {upload.size:,} bytes; at most {MAX_UPLOAD_BYTES:,}.")
-                return Recipients()
-            result = parse_csv(upload.read(), network)
-            field = "csv_file"
+            result, field = parse_csv(data["csv_file"], network), "csv_file"
         elif data["pasted"].strip():
             result, field = parse_text(data["pasted"], network), "pasted"
         else:
@@ -81,27 +89,51 @@ def _draft_for_sending(request, pk: int) -> Draft:
     return get_object_or_404(Draft.objects.select_related("sender"), pk=pk)
 
 
+def _recipients_page(request, draft: Draft, form: RecipientsForm, problems: dict, result: Recipients | None):
+    context = {"draft": draft, "form": form, "problems": problems, "refused": result.invalid if result else []}
+    context["refused_more"] = result.refused - len(result.invalid) if result else 0
+    return render(request, "messages/send_start.html", context, status=400 if form.errors else 200)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:g} MB"
+
+
+@csrf_exempt  # the upload limit must be in place before anything reads the body; CSRF is checked inside
 @capability_required("send")
 def send_start(request, pk: int):
-    """Recipients for a draft; a valid list goes to the confirm page."""
+    """Recipients for a draft; a valid list goes to the confirm page. A file over MAX_UPLOAD_BYTES is
+    refused while it arrives (nothing of it is stored), with the reason on the page."""
+    limit = UploadLimit(request, MAX_UPLOAD_BYTES)
+    request.upload_handlers.insert(0, limit)
+    if request.method == "POST":
+        try:
+            request.POST  # noqa: B018 (read the body now, under the limit)
+        except RequestDataTooBig:
+            # The fields alone pass DATA_UPLOAD_MAX_MEMORY_SIZE. Nothing read can be acted on (the rest,
+            # with the CSRF token, is left unread), so the page only says why.
+            too_long = f"A pasted list can be at most {_megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}; "
+            form = RecipientsForm({}, refused={"pasted": too_long + "upload it as a CSV file."})
+            draft = _draft_for_sending(request, pk)
+            return _recipients_page(request, draft, form, draft_problems_of(draft), None)
+    return _send_start(request, pk, limit)
+
+
+@csrf_protect
+def _send_start(request, pk: int, limit: UploadLimit):
     draft = _draft_for_sending(request, pk)
     problems = draft_problems_of(draft)
-    posted = request.method == "POST"
-    form = RecipientsForm(request.POST if posted else None, request.FILES if posted else None)
-    result = None
-    if posted and not problems and form.is_valid():
-        result = form.parse(draft.sender.network)
-        if form.is_valid() and result.valid:
-            pending = RecipientList.objects.create(
-                draft=draft,
-                created_by=request.user,
-                recipients=result.valid,
-                invalid=result.invalid,
-                duplicate_count=result.duplicates,
-            )
-            return redirect("messages:send-confirm", pk=pending.pk)
-    context = {"draft": draft, "form": form, "problems": problems, "refused": result.invalid if result else []}
-    return render(request, "messages/send_start.html", context, status=400 if form.errors else 200)
+    form, result = RecipientsForm(), None
+    if request.method == "POST":
+        too_big = f"The file is larger than {_megabytes(MAX_UPLOAD_BYTES)}, the most one upload can be. "
+        refused = {limit.refused: too_big + "Split it into smaller files."} if limit.refused else {}
+        form = RecipientsForm(request.POST, request.FILES, refused=refused)
+        if not problems and form.is_valid():
+            result = form.parse(draft.sender.network)
+            if form.is_valid() and result.valid:
+                pending = recipient_list_create(draft=draft, user=request.user, recipients=result)
+                return redirect("messages:send-confirm", pk=pending.pk)
+    return _recipients_page(request, draft, form, problems, result)
 
 
 @require_POST
@@ -140,7 +172,7 @@ def send_confirm(request, pk):
         "pending": pending,
         "total": len(pending.recipients),
         "invalid": pending.invalid[:INVALID_SHOWN],
-        "invalid_more": max(0, len(pending.invalid) - INVALID_SHOWN),
+        "invalid_more": pending.invalid_count - len(pending.invalid[:INVALID_SHOWN]),
         "body_json": json.dumps(body, indent=2, ensure_ascii=False),
         "bubbles": bubbles(message),
         "problems": draft_problems_of(draft),
