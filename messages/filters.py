@@ -63,10 +63,8 @@ class DeliveryFilterSet(filters.FilterSet):
     network = filters.ChoiceFilter(choices=NETWORK_CHOICES, empty_label="Any network")
     sender = filters.ModelChoiceFilter(queryset=Sender.objects.order_by("name"), empty_label="Any sender")
     status = filters.ChoiceFilter(choices=Delivery.Status.choices, empty_label="Any status")
-    user = filters.ModelChoiceFilter(
-        field_name="created_by", queryset=_users, empty_label="Anyone", label="Sent by", help_text="Who sent it"
-    )
-    send = IdFilter(field_name="send_id", label="Send #", help_text="The number of a send")
+    user = filters.ModelChoiceFilter(field_name="created_by", queryset=_users, empty_label="Anyone", label="Sent by")
+    send = IdFilter(field_name="send_id", label="Send #", help_text="The number of a send, as on the Sends page")
     created_after = _day("From", "Created on or after this day")
     created_before = _day("To", "Created on or before this day")
 
@@ -108,7 +106,9 @@ class DraftFilterSet(filters.FilterSet):
     """`/drafts/` and `/api/v1/drafts/`."""
 
     q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200, label="Search by name")
-    network = filters.ChoiceFilter(field_name="sender__network", choices=NETWORK_CHOICES, empty_label="Any network")
+    network = filters.ChoiceFilter(
+        field_name="sender__network", choices=NETWORK_CHOICES, empty_label="Any network", label="Network"
+    )
     sender = filters.ModelChoiceFilter(queryset=Sender.objects.order_by("name"), empty_label="Any sender")
     owner = filters.ModelChoiceFilter(queryset=_users, empty_label="Anyone")
 

@@ -1,0 +1,202 @@
+"""The drafts, sends and history lists: one set of filters per list for the page and the API, counts,
+links that keep the filters, prefix search, and empty states that say what to do next."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from messages import selectors
+from messages.models import Delivery
+from messages.selectors import prefix_match
+from messages.services import draft_create, send_create
+from tests.conftest import client_for
+from tests.messages.conftest import api_for
+
+pytestmark = pytest.mark.django_db
+
+TOO_BIG = "9223372036854775808"  # 2**63: one past the largest id
+
+
+@pytest.fixture
+def history(marketer, admin, line_draft, messenger_draft):
+    line = send_create(draft=line_draft, recipients=[(f"U{n}", "") for n in range(120)], user=marketer)
+    page = send_create(draft=messenger_draft, recipients=[("P1", "ref-1"), ("", "Ref-2")], user=admin)
+    Delivery.objects.filter(send=line).update(status="sent")
+    return line, page
+
+
+def html(client, name: str, expect: int = 200, **params) -> str:
+    response = client.get(reverse(name), params)
+    assert response.status_code == expect, response.content.decode()[:2000]
+    return response.content.decode()
+
+
+def shown_ids(client, **params) -> set[int]:
+    return {d.pk for d in client.get(reverse("messages:delivery-list"), params).context["page"].rows}
+
+
+def api_ids(api, path: str, **params) -> set[int]:
+    response = api.get(path, {**params, "limit": 500})
+    assert response.status_code == 200, response.json()
+    return {row["id"] for row in response.json()["results"]}
+
+
+@pytest.mark.parametrize("name", ["send", "sender", "user"])
+def test_an_id_too_large_for_the_database_is_a_form_error(auditor, history, name):
+    client = client_for(auditor)
+    page = html(client, "messages:delivery-list", expect=400, **{name: TOO_BIG})
+    assert 'class="error"' in page and "No deliveries" not in page
+    export = client.get(reverse("messages:delivery-export"), {name: TOO_BIG})
+    assert export.status_code == 400 and not export.streaming
+    api = api_for(auditor).get("/api/v1/deliveries/", {name: TOO_BIG})
+    assert api.status_code == 400 and list(api.json()) == [name]
+
+
+def test_the_send_number_says_its_range(auditor, history):
+    page = html(client_for(auditor), "messages:delivery-list", expect=400, send=TOO_BIG)
+    assert "Ensure this value is less than or equal to 9223372036854775807." in page
+    assert "Ensure this value is greater than or equal to 1." in html(
+        client_for(auditor), "messages:delivery-list", expect=400, send="0"
+    )
+
+
+def test_a_page_cursor_too_large_is_ignored_not_a_500(auditor, history):
+    assert len(shown_ids(client_for(auditor), before=TOO_BIG + "0")) == selectors.PAGE_SIZE
+    assert len(shown_ids(client_for(auditor), after=TOO_BIG)) == selectors.PAGE_SIZE
+
+
+@pytest.mark.parametrize("name", ["draft", "created_by"])
+def test_sends_filters_refuse_ids_too_large(auditor, history, name):
+    assert "Select a valid choice" in html(client_for(auditor), "messages:send-list", expect=400, **{name: TOO_BIG})
+    assert api_for(auditor).get("/api/v1/sends/", {name: TOO_BIG}).status_code == 400
+
+
+def test_search_finds_a_recipient_by_how_its_id_or_reference_starts(auditor, history):
+    client = client_for(auditor)
+    found = {d.ott_id for d in Delivery.objects.filter(pk__in=shown_ids(client, q="U11"))}
+    assert found == {"U11", *(f"U11{n}" for n in range(10))}
+    assert {d.user_reference for d in Delivery.objects.filter(pk__in=shown_ids(client, q="ref-"))} == {"ref-1"}
+    assert shown_ids(client, q="u11") == set()  # case counts, on every database
+    key = Delivery.objects.get(ott_id="U5").message_key
+    assert len(shown_ids(client, q=str(key))) == 1  # an exact messageKey
+    assert len(shown_ids(client, q=str(key)[:8])) == 0  # not its start
+
+
+@pytest.mark.parametrize("column", ["ott_id", "user_reference"])
+def test_the_prefix_search_is_served_by_an_index(history, column):
+    query = Delivery.objects.filter(prefix_match(column, "U1")).order_by("-id").values_list("id")[:5000]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # what would the planner do on a big table
+        plan = query.explain()
+        assert "Seq Scan" not in plan and "Index" in plan, plan
+    else:
+        plan = query.explain()
+        assert f"SEARCH ott_messages_delivery USING COVERING INDEX ott_messages_delivery_{column}" in plan, plan
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"status": "sent"},
+        {"network": "messenger"},
+        {"q": "U11"},
+        {"q": "Ref"},
+        {"send": "the messenger send"},
+        {"created_after": "2000-01-01", "network": "line"},
+    ],
+)
+def test_the_page_and_the_api_filter_the_history_alike(auditor, history, params):
+    if "send" in params:
+        params = {"send": history[1].pk}
+    expected = shown_ids(client_for(auditor), **params)
+    assert expected and api_ids(api_for(auditor), "/api/v1/deliveries/", **params) >= expected
+
+
+def test_the_api_has_the_page_filters_too(auditor, admin, history):
+    _, page = history
+    api = api_for(auditor)
+    assert api_ids(api, "/api/v1/deliveries/", user=admin.pk) == set(page.deliveries.values_list("id", flat=True))
+    assert [d["name"] for d in api.get("/api/v1/drafts/", {"network": "messenger"}).json()["results"]] == ["Page news"]
+    assert [d["name"] for d in api.get("/api/v1/drafts/", {"q": "spring"}).json()["results"]] == ["Spring sale"]
+
+
+def test_sends_filter_by_draft_and_say_how_many_match(auditor, marketer, history, line_draft):
+    _, page = history
+    send_create(draft=line_draft, recipients=[("U-again", "")], user=marketer)
+    client = client_for(auditor)
+    listing = html(client, "messages:send-list", draft=line_draft.pk)
+    assert 'data-testid="match-count">2 sends match<' in listing and "Page news" not in listing.split("<table")[1]
+    assert 'data-testid="match-count">3 sends<' in html(client, "messages:send-list")
+    assert 'data-testid="match-count">1 send matches<' in html(
+        client, "messages:send-list", created_by=page.created_by_id
+    )
+    api = api_for(auditor).get("/api/v1/sends/", {"draft": line_draft.pk}).json()
+    assert api["count"] == 2 and {row["draft"] for row in api["results"]} == {line_draft.pk}
+
+
+def test_drafts_say_how_many_match(auditor, line_draft, messenger_draft):
+    client = client_for(auditor)
+    assert 'data-testid="match-count">2 drafts<' in html(client, "messages:draft-list")
+    assert 'data-testid="match-count">1 draft matches<' in html(client, "messages:draft-list", network="line")
+
+
+def test_history_counts_exactly_then_says_more_than_or_about(auditor, history, monkeypatch):
+    client = client_for(auditor)
+    assert 'data-testid="match-count">122 deliveries<' in html(client, "messages:delivery-list")
+    assert 'data-testid="match-count">2 deliveries match<' in html(
+        client, "messages:delivery-list", network="messenger"
+    )
+    monkeypatch.setattr(selectors, "COUNT_EXACT_UP_TO", 50)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE ott_messages_delivery")  # the planner's statistics, as autovacuum keeps them
+        expected = "About 120 deliveries match"
+    else:
+        expected = "More than 50 deliveries match"
+    assert f'data-testid="match-count">{expected}<' in html(client, "messages:delivery-list", status="sent")
+
+
+def test_page_links_keep_the_filters(marketer, line_sender):
+    for n in range(30):
+        draft_create(owner=marketer, name=f"Promo {n}", sender=line_sender, blocks=[{"type": "text", "text": "hi"}])
+    first = html(client_for(marketer), "messages:draft-list", q="promo", network="line")
+    assert 'href="?q=promo&amp;network=line&amp;page=2"' in first
+    second = html(client_for(marketer), "messages:draft-list", q="promo", network="line", page=2)
+    assert 'href="?q=promo&amp;network=line&amp;page=1"' in second and "Page 2 of 2" in second
+
+
+def test_history_links_keep_the_filters_and_move_the_cursor(auditor, history):
+    client = client_for(auditor)
+    response = client.get(reverse("messages:delivery-list"), {"status": "sent"})
+    older = response.context["page"].next_before
+    assert f'href="?status=sent&amp;before={older}"' in response.content.decode()
+    back = client.get(reverse("messages:delivery-list"), {"status": "sent", "before": older})
+    newer = back.context["page"].prev_after
+    page = back.content.decode()
+    assert f'href="?status=sent&amp;after={newer}"' in page
+    assert f'href="{reverse("messages:delivery-export")}?status=sent"' in page  # the export takes no cursor
+
+
+def test_empty_lists_say_what_to_do_next(marketer, auditor):
+    drafts = html(client_for(marketer), "messages:draft-list")
+    assert "No drafts yet." in drafts and "Create your first draft" in drafts
+    assert f'href="{reverse("messages:draft-new")}">Create your first draft' in drafts
+    assert "Create your first draft" not in html(client_for(auditor), "messages:draft-list")  # auditors cannot
+    sends = html(client_for(auditor), "messages:send-list")
+    assert "No sends yet." in sends and "choose <strong>Send…</strong>" in sends
+    assert "No deliveries yet." in html(client_for(auditor), "messages:delivery-list")
+
+
+def test_filters_that_match_nothing_offer_to_clear_them(auditor, history):
+    client = client_for(auditor)
+    for name, params, text in [
+        ("messages:draft-list", {"q": "nothing like this"}, "No drafts match these filters."),
+        ("messages:send-list", {"status": "canceled"}, "No sends match these filters."),
+        ("messages:delivery-list", {"q": "nothing-like-this"}, "No deliveries match these filters."),
+    ]:
+        page = html(client, name, **params)
+        assert text in page and f'<a href="{reverse(name)}">Clear the filters</a>' in page
+        assert "<table" not in page
