@@ -1,6 +1,6 @@
 """History queries: day ranges, search, match counts and keyset pages that stay fast at millions of
 rows (nothing counts a whole table: a page knows only whether there is a next or previous one, and a
-count stops at COUNT_EXACT_UP_TO). The lists' filters are in messages/filters.py."""
+count stops at COUNT_EXACT_UP_TO rows or COUNT_BUDGET_SECONDS). The lists' filters: messages/filters.py."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
+from time import monotonic
 
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -36,6 +37,9 @@ def created_between(queryset: QuerySet, created_after=None, created_before=None)
 
 
 SEARCH_LIMIT = 5_000  # newest matches kept per searched column (SQLite caps query parameters)
+# Shorter searches match recipient ids exactly only: "U1" starts a sixteenth of all LINE ids, and
+# sorting that many matches to keep the newest would cost more than the page is worth.
+PREFIX_MIN_LENGTH = 4
 
 
 def prefix_match(column: str, prefix: str) -> Q:
@@ -48,13 +52,17 @@ def prefix_match(column: str, prefix: str) -> Q:
 
 
 def delivery_search(queryset: QuerySet, q: str) -> QuerySet:
-    """An exact messageKey or ottRequestId, or an ottId or userReference that is or starts with `q`.
+    """An exact messageKey or ottRequestId, or an ottId or userReference that is or starts with `q`
+    (PREFIX_MIN_LENGTH characters or more; a shorter one is matched exactly).
     Each column is looked up on its own index and the ids combined: one OR across the columns makes
     SQLite scan the table."""
     q = q.strip()
     if not q:
         return queryset
-    lookups = [Q(ott_request_id=q), prefix_match("ott_id", q), prefix_match("user_reference", q)]
+    if len(q) >= PREFIX_MIN_LENGTH:
+        lookups = [Q(ott_request_id=q), prefix_match("ott_id", q), prefix_match("user_reference", q)]
+    else:
+        lookups = [Q(ott_request_id=q), Q(ott_id=q), Q(user_reference=q)]
     with contextlib.suppress(ValueError):
         lookups.append(Q(message_key=uuid.UUID(q)))
     ids: set[int] = set()
@@ -64,12 +72,13 @@ def delivery_search(queryset: QuerySet, q: str) -> QuerySet:
 
 
 COUNT_EXACT_UP_TO = 10_000
+COUNT_BUDGET_SECONDS = 0.02  # a count that takes longer is given up (an estimate, or no count, instead)
 
 
 @dataclass
 class MatchCount:
-    """How many rows match a filtered list: exact up to COUNT_EXACT_UP_TO; beyond that PostgreSQL's
-    planner estimate (`estimated`), or only "more than" where there is none (SQLite)."""
+    """How many rows match a filtered list: exact up to COUNT_EXACT_UP_TO; beyond that, or when counting
+    takes too long, PostgreSQL's planner estimate (`estimated`), or only "more than" on SQLite."""
 
     value: int
     exact: bool = True
@@ -81,17 +90,45 @@ class MatchCount:
         return round(self.value, -max(0, len(str(self.value)) - 2))
 
 
-def match_count(queryset: QuerySet) -> MatchCount:
-    """Count the matches without counting a whole table: at most COUNT_EXACT_UP_TO + 1 rows are read."""
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """Queries inside that run longer than `seconds` are stopped (django.db.OperationalError)."""
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{max(1, int(seconds * 1000))}"])
+            try:
+                yield
+            finally:
+                transaction.set_rollback(True)  # which also ends the timeout (it is local to the savepoint)
+    elif connection.vendor == "sqlite":
+        connection.ensure_connection()
+        deadline = monotonic() + seconds
+        connection.connection.set_progress_handler(lambda: monotonic() > deadline, 1_000)
+        try:
+            yield
+        finally:
+            connection.connection.set_progress_handler(None, 0)
+    else:
+        yield
+
+
+def match_count(queryset: QuerySet) -> MatchCount | None:
+    """Count the matches where that is cheap: at most COUNT_EXACT_UP_TO + 1 rows, within
+    COUNT_BUDGET_SECONDS. Otherwise PostgreSQL's estimate; on SQLite, None when counting took too long."""
     queryset = queryset.order_by()
-    counted = queryset[: COUNT_EXACT_UP_TO + 1].count()
-    if counted <= COUNT_EXACT_UP_TO:
+    try:
+        with time_limit(COUNT_BUDGET_SECONDS):
+            counted = queryset[: COUNT_EXACT_UP_TO + 1].count()
+    except OperationalError:  # over the budget: the filters leave few rows among many
+        counted = None
+    if counted is not None and counted <= COUNT_EXACT_UP_TO:
         return MatchCount(counted)
     if connection.vendor == "postgresql":
         estimate = int(json.loads(queryset.explain(format="json"))[0]["Plan"]["Plan Rows"])
-        if estimate > COUNT_EXACT_UP_TO:
+        if counted is None or estimate > COUNT_EXACT_UP_TO:
             return MatchCount(estimate, exact=False, estimated=True)
-    return MatchCount(COUNT_EXACT_UP_TO, exact=False)
+    return None if counted is None else MatchCount(COUNT_EXACT_UP_TO, exact=False)
 
 
 @dataclass
