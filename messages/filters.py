@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.choices import CallableChoiceIterator
 from django_filters import rest_framework as filters
 
 from messages.models import Delivery, Draft, Send
@@ -15,22 +16,47 @@ from senders.models import Sender
 # Ids are 64-bit integers; a larger number is refused as a form error instead of reaching the database
 # (SQLite raises OverflowError on it).
 MAX_ID = 2**63 - 1
+ID_RANGE = f"Enter a whole number from 1 to {MAX_ID:,}."
 
 
-def _users(request=None):
+def _users():
     return get_user_model().objects.order_by("username")
 
 
+def _senders():
+    return Sender.objects.order_by("name", "id")
+
+
 class IdFilter(filters.NumberFilter):
-    """An id typed as a number (a whole one, 1 to 2**63 - 1), matched exactly; an id that does not
-    exist matches nothing rather than being an error."""
+    """An id typed as a whole number from 1 to 2**63 - 1, matched exactly: an id that matches nothing
+    gives an empty list, a number out of that range a form error (a 400 in the API)."""
 
     field_class = forms.IntegerField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
+        kwargs.setdefault("error_messages", {"min_value": ID_RANGE, "max_value": ID_RANGE})
         super().__init__(*args, **kwargs)
+
+
+class IdChoiceFilter(IdFilter):
+    """An IdFilter that a page shows as a list to pick from (`choices`: a callable giving a queryset,
+    asked only when the page is drawn); the API takes the id alone."""
+
+    def __init__(self, *args, choices, empty_label: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.choices, self.empty_label = choices, empty_label
+
+    @property
+    def field(self):
+        field = super().field
+        if not isinstance(field.widget, forms.Select):
+            field.widget = forms.Select(choices=CallableChoiceIterator(self._options))
+        return field
+
+    def _options(self) -> list[tuple]:
+        return [("", self.empty_label), *((choice.pk, str(choice)) for choice in self.choices())]
 
 
 def _day(label: str, help_text: str) -> filters.DateFilter:
@@ -61,9 +87,9 @@ class DeliveryFilterSet(filters.FilterSet):
         help_text="An exact messageKey or ottRequestId, or an ottId or userReference (or how it starts)",
     )
     network = filters.ChoiceFilter(choices=NETWORK_CHOICES, empty_label="Any network")
-    sender = filters.ModelChoiceFilter(queryset=Sender.objects.order_by("name"), empty_label="Any sender")
+    sender = IdChoiceFilter(choices=_senders, empty_label="Any sender")
     status = filters.ChoiceFilter(choices=Delivery.Status.choices, empty_label="Any status")
-    user = filters.ModelChoiceFilter(field_name="created_by", queryset=_users, empty_label="Anyone", label="Sent by")
+    user = IdChoiceFilter(field_name="created_by", choices=_users, empty_label="Anyone", label="Sent by")
     send = IdFilter(field_name="send_id", label="Send #", help_text="The number of a send, as on the Sends page")
     created_after = _day("From", "Created on or after this day")
     created_before = _day("To", "Created on or before this day")
@@ -92,10 +118,10 @@ class DeliveryFilterSet(filters.FilterSet):
 class SendFilterSet(filters.FilterSet):
     """`/sends/` and `/api/v1/sends/`."""
 
-    draft = filters.ModelChoiceFilter(queryset=Draft.objects.order_by("name", "id"), empty_label="Any draft")
+    draft = IdChoiceFilter(choices=lambda: Draft.objects.order_by("name", "id"), empty_label="Any draft")
     network = filters.ChoiceFilter(choices=NETWORK_CHOICES, empty_label="Any network")
     status = filters.ChoiceFilter(choices=Send.Status.choices, empty_label="Any status")
-    created_by = filters.ModelChoiceFilter(queryset=_users, empty_label="Anyone", label="Sent by")
+    created_by = IdChoiceFilter(choices=_users, empty_label="Anyone", label="Sent by")
 
     class Meta:
         model = Send
@@ -109,8 +135,8 @@ class DraftFilterSet(filters.FilterSet):
     network = filters.ChoiceFilter(
         field_name="sender__network", choices=NETWORK_CHOICES, empty_label="Any network", label="Network"
     )
-    sender = filters.ModelChoiceFilter(queryset=Sender.objects.order_by("name"), empty_label="Any sender")
-    owner = filters.ModelChoiceFilter(queryset=_users, empty_label="Anyone")
+    sender = IdChoiceFilter(choices=_senders, empty_label="Any sender")
+    owner = IdChoiceFilter(choices=_users, empty_label="Anyone")
 
     class Meta:
         model = Draft

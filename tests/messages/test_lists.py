@@ -57,12 +57,14 @@ def test_an_id_too_large_for_the_database_is_a_form_error(auditor, history, name
     assert api.status_code == 400 and list(api.json()) == [name]
 
 
-def test_the_send_number_says_its_range(auditor, history):
-    page = html(client_for(auditor), "messages:delivery-list", expect=400, send=TOO_BIG)
-    assert "Ensure this value is less than or equal to 9223372036854775807." in page
-    assert "Ensure this value is greater than or equal to 1." in html(
-        client_for(auditor), "messages:delivery-list", expect=400, send="0"
-    )
+def test_an_id_filter_says_its_range_and_an_unknown_id_matches_nothing(auditor, history):
+    client = client_for(auditor)
+    for value in (TOO_BIG, "0"):
+        page = html(client, "messages:delivery-list", expect=400, send=value)
+        assert "Enter a whole number from 1 to 9,223,372,036,854,775,807." in page
+    for name in ("send", "sender", "user"):
+        assert "No deliveries match these filters." in html(client, "messages:delivery-list", **{name: "999999"})
+        assert api_ids(api_for(auditor), "/api/v1/deliveries/", **{name: "999999"}) == set()
 
 
 def test_a_page_cursor_too_large_is_ignored_not_a_500(auditor, history):
@@ -72,8 +74,10 @@ def test_a_page_cursor_too_large_is_ignored_not_a_500(auditor, history):
 
 @pytest.mark.parametrize("name", ["draft", "created_by"])
 def test_sends_filters_refuse_ids_too_large(auditor, history, name):
-    assert "Select a valid choice" in html(client_for(auditor), "messages:send-list", expect=400, **{name: TOO_BIG})
+    page = html(client_for(auditor), "messages:send-list", expect=400, **{name: TOO_BIG})
+    assert "Enter a whole number from 1 to" in page
     assert api_for(auditor).get("/api/v1/sends/", {name: TOO_BIG}).status_code == 400
+    assert "No sends match these filters." in html(client_for(auditor), "messages:send-list", **{name: "999999"})
 
 
 def test_search_finds_a_recipient_by_how_its_id_or_reference_starts(auditor, marketer, history, line_draft):
@@ -138,6 +142,7 @@ def test_sends_filter_by_draft_and_say_how_many_match(auditor, marketer, history
     client = client_for(auditor)
     listing = html(client, "messages:send-list", draft=line_draft.pk)
     assert 'data-testid="match-count">2 sends match<' in listing and "Page news" not in listing.split("<table")[1]
+    assert f'<option value="{line_draft.pk}" selected>Spring sale</option>' in listing  # picked from a list
     assert 'data-testid="match-count">3 sends<' in html(client, "messages:send-list")
     assert 'data-testid="match-count">1 send matches<' in html(
         client, "messages:send-list", created_by=page.created_by_id
