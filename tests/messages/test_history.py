@@ -86,8 +86,12 @@ def test_keyset_pages_walk_every_row_once_both_ways(auditor, history):
 
 def test_the_list_never_counts_the_whole_table(auditor, history, django_assert_max_num_queries):
     client = client_for(auditor)
-    with django_assert_max_num_queries(12) as captured:
+    # At most 12 statements, and on PostgreSQL up to 4 more around the count: a savepoint (here, inside the
+    # test's transaction) that holds its time limit, and that limit.
+    with django_assert_max_num_queries(16) as captured:
         page = client.get(reverse("messages:delivery-list"), {"status": "sent"}).content.decode()
+    budget = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "SELECT set_config('statement_timeout'")
+    assert len([q for q in captured.captured_queries if not q["sql"].startswith(budget)]) <= 12
     # The page says how many match, counting at most COUNT_EXACT_UP_TO + 1 rows, never the table.
     counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
     assert counts and all(f"LIMIT {COUNT_EXACT_UP_TO + 1}" in sql for sql in counts), counts
