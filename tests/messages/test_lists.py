@@ -14,11 +14,13 @@ from messages import selectors
 from messages.models import Delivery
 from messages.selectors import prefix_match
 from messages.services import draft_create, send_create
+from ott.payloads import Block, Message
 from tests.conftest import client_for
 from tests.messages.conftest import api_for
 
 pytestmark = pytest.mark.django_db
 
+HELLO = Message(blocks=(Block("text", text="hi"),))
 TOO_BIG = "9223372036854775808"  # 2**63: one past the largest id
 
 
@@ -175,7 +177,7 @@ def test_history_counts_exactly_then_says_more_than_or_about(auditor, history, m
 
 def test_page_links_keep_the_filters(marketer, line_sender):
     for n in range(30):
-        draft_create(owner=marketer, name=f"Promo {n}", sender=line_sender, blocks=[{"type": "text", "text": "hi"}])
+        draft_create(owner=marketer, name=f"Promo {n}", sender=line_sender, message=HELLO)
     first = html(client_for(marketer), "messages:draft-list", q="promo", network="line")
     assert 'href="?q=promo&amp;network=line&amp;page=2"' in first
     second = html(client_for(marketer), "messages:draft-list", q="promo", network="line", page=2)
