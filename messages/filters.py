@@ -8,15 +8,11 @@ from django.contrib.auth import get_user_model
 from django.utils.choices import CallableChoiceIterator
 from django_filters import rest_framework as filters
 
+from messages.fields import FilterSet, IdFilter
 from messages.models import Delivery, Draft, Send
 from messages.selectors import created_between, delivery_search
 from ott.networks import NETWORK_CHOICES
 from senders.models import Sender
-
-# Ids are 64-bit integers; a larger number is refused as a form error instead of reaching the database
-# (SQLite raises OverflowError on it).
-MAX_ID = 2**63 - 1
-ID_RANGE = f"Enter a whole number from 1 to {MAX_ID:,}."
 
 
 def _users():
@@ -27,22 +23,10 @@ def _senders():
     return Sender.objects.order_by("name", "id")
 
 
-class IdFilter(filters.NumberFilter):
-    """An id typed as a whole number from 1 to 2**63 - 1, matched exactly: an id that matches nothing
-    gives an empty list, a number out of that range a form error (a 400 in the API)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        kwargs.setdefault("error_messages", {"min_value": ID_RANGE, "max_value": ID_RANGE})
-        super().__init__(*args, **kwargs)
-
-
 class IdChoiceFilter(IdFilter):
-    """An IdFilter that a page shows as a list to pick from (`choices`: a callable giving a queryset,
-    asked only when the page is drawn); the API takes the id alone."""
+    """An IdFilter (any id from 1 to 2**63 - 1; one that matches nothing gives an empty list) that a
+    page shows as a list to pick from (`choices`: a callable giving a queryset, asked only when the page
+    is drawn); the API takes the id alone."""
 
     def __init__(self, *args, choices, empty_label: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,16 +52,7 @@ def _day(label: str, help_text: str) -> filters.DateFilter:
     )
 
 
-class DateRangeForm(forms.Form):
-    def clean(self):
-        data = super().clean()
-        after, before = data.get("created_after"), data.get("created_before")
-        if after and before and after > before:
-            self.add_error("created_before", "The end date must be on or after the start date.")
-        return data
-
-
-class DeliveryFilterSet(filters.FilterSet):
+class DeliveryFilterSet(FilterSet):
     """The history (`/history/`, its CSV export) and `/api/v1/deliveries/`."""
 
     q = filters.CharFilter(
@@ -97,7 +72,6 @@ class DeliveryFilterSet(filters.FilterSet):
     class Meta:
         model = Delivery
         fields: list[str] = []
-        form = DateRangeForm
 
     def filter_queryset(self, queryset):
         # The search collects matching ids among the rows the other filters kept, so it runs last.
@@ -115,7 +89,7 @@ class DeliveryFilterSet(filters.FilterSet):
         return created_between(queryset, **{name: value})
 
 
-class SendFilterSet(filters.FilterSet):
+class SendFilterSet(FilterSet):
     """`/sends/` and `/api/v1/sends/`."""
 
     draft = IdChoiceFilter(choices=lambda: Draft.objects.order_by("name", "id"), empty_label="Any draft")
@@ -128,7 +102,7 @@ class SendFilterSet(filters.FilterSet):
         fields: list[str] = []
 
 
-class DraftFilterSet(filters.FilterSet):
+class DraftFilterSet(FilterSet):
     """`/drafts/` and `/api/v1/drafts/`."""
 
     q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200, label="Search by name")

@@ -20,7 +20,14 @@ from ottportal.roles import capability_required
 
 
 def _filters(request) -> DeliveryFilterSet:
-    return DeliveryFilterSet(request.GET or None, queryset=Delivery.objects.all(), request=request)
+    filterset = DeliveryFilterSet(request.GET or None, queryset=Delivery.objects.all(), request=request)
+    # A reversed day range matches nothing; the page says why (the API, whose schema cannot express
+    # the rule, answers it with an empty list).
+    if filterset.is_valid():
+        after, before = filterset.form.cleaned_data["created_after"], filterset.form.cleaned_data["created_before"]
+        if after and before and after > before:
+            filterset.form.add_error("created_before", "The end date must be on or after the start date.")
+    return filterset
 
 
 @capability_required("view_history")

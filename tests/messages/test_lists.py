@@ -253,3 +253,10 @@ def test_history_without_a_cheap_count_still_lists(auditor, history, monkeypatch
         assert 'data-testid="match-count">About ' in response.content.decode()  # the planner's estimate
     else:
         assert 'data-testid="match-count"' not in response.content.decode()  # nothing rather than a guess
+
+
+def test_a_reversed_day_range_is_explained_on_the_page_and_empty_in_the_api(auditor, history):
+    flipped = {"created_after": "2026-02-02", "created_before": "2026-02-01"}
+    page = html(client_for(auditor), "messages:delivery-list", expect=400, **flipped)
+    assert "The end date must be on or after the start date." in page
+    assert api_ids(api_for(auditor), "/api/v1/deliveries/", **flipped) == set()  # valid per the schema
