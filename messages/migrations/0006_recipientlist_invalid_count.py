@@ -14,7 +14,7 @@ def count_listed_lines(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ott_messages', '0004_send_is_test'),
+        ('ott_messages', '0005_draft_trace'),
     ]
 
     operations = [
