@@ -1,6 +1,7 @@
 """Recipients from one entry, a pasted list or a CSV file: every row kept or refused with its reason.
 
-A row is an ottId and an optional userReference. LINE needs an ottId; Messenger needs one of the two.
+A row is an ottId and an optional userReference; what a network needs (LINE an ottId, Messenger one of
+the two) comes from its `recipient_rule` in ott/networks.py.
 Repeated recipients are collapsed and counted; nothing is dropped without being listed or counted.
 A CSV file is read as a stream, one line at a time; of the refused lines, the first MAX_REFUSED_KEPT
 are kept (line, text, reason) and the rest counted, so a file of mostly bad lines stays small.
@@ -17,6 +18,7 @@ from typing import BinaryIO
 from django.db import transaction
 
 from messages.models import Draft, RecipientList
+from ott.networks import NETWORKS
 from ott.rules import recipient_problems
 
 MAX_ROWS = 100_000
@@ -37,8 +39,10 @@ class Recipients:
 
 def row_problems(ott_id: str, user_reference: str, network: str) -> list[str]:
     problems = recipient_problems(ott_id, "ottId") + recipient_problems(user_reference, "userReference")
-    if network == "line" and not ott_id:
-        problems.insert(0, "LINE needs an ottId (the LINE user id).")
+    rule = NETWORKS[network].recipient_rule if network in NETWORKS else "either"
+    if rule == "ott_id" and not ott_id:
+        label = NETWORKS[network].label
+        problems.insert(0, f"{label} needs an ottId (the {label} user id).")
     elif not ott_id and not user_reference:
         problems.insert(0, "Give an ottId or a userReference.")
     return problems

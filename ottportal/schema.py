@@ -9,6 +9,10 @@ ERRORS = {
     "404": "No such object",
     "405": "This method does not apply here (history is read-only)",
 }
+# Only operations that read a body can get these.
+BODY_ERRORS = {
+    "415": "The body's content type is not one this endpoint reads (JSON, a form, or multipart)",
+}
 ERROR_BODY = {
     "type": "object",
     "additionalProperties": True,
@@ -24,7 +28,8 @@ def document_errors(result, generator, request, public):
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
-            for status, description in ERRORS.items():
+            errors = {**ERRORS, **BODY_ERRORS} if "requestBody" in operation else ERRORS
+            for status, description in errors.items():
                 responses.setdefault(status, {"description": description})
             for status, response in responses.items():
                 if status.startswith(("4", "5")):
