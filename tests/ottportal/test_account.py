@@ -86,3 +86,18 @@ def test_an_empty_chart_has_no_stray_axis_number():
 def test_event_times_from_marketing_cloud_are_shown_like_the_rest(text, shown):
     with timezone.override("Asia/Tokyo"):
         assert shown in Template("{% load portal %}{{ at|when_text }}").render(Context({"at": text}))
+
+
+def test_every_list_shows_times_in_the_users_zone(marketer, line_draft):
+    from messages.services import send_create, send_test
+
+    UserSettings.objects.update_or_create(
+        user=marketer, defaults={"time_zone": "Asia/Tokyo", "test_recipients": {"line": [["U-me", ""]]}}
+    )
+    send_create(draft=line_draft, recipients=[("U-1", "")], user=marketer)
+    send_test(line_draft, marketer)
+    client = client_for(marketer)
+    for name in ("home", "messages:draft-list", "messages:send-list", "messages:delivery-list"):
+        page = client.get(reverse(name)).content.decode()
+        assert " JST</time>" in page, name
+    assert '<span class="badge">Test</span>' in client.get(reverse("messages:send-list")).content.decode()
