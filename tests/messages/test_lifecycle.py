@@ -174,3 +174,10 @@ def _doc_table(heading: str) -> set[tuple[str, str, str]]:
 def test_docs_show_the_same_transitions_as_the_code(heading, table):
     expected = {(t.event, str(source), str(t.target)) for t in table.values() for source in t.source}
     assert _doc_table(heading) == expected
+
+
+def test_a_delivery_found_by_a_lookup_keeps_the_ott_request_id_the_answer_carries():
+    delivery = Delivery(status=DS.SENDING, attempts=2, payload={}, needs_lookup=True)
+    answer = SendStatus(found=True, events=[{"event": "Sent"}], ott_request_id="r-9")
+    assert outcome_event(Result(delivery, answer, NOW, posted=False), NOW, False)[0] == "mark_sent"
+    assert delivery.ott_request_id == "r-9" and not delivery.needs_lookup
