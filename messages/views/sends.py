@@ -38,13 +38,26 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
 class RecipientsForm(forms.Form):
-    ott_id = forms.CharField(required=False, max_length=256, label="ottId", strip=True)
-    user_reference = forms.CharField(required=False, max_length=256, label="userReference", strip=True)
+    ott_id = forms.CharField(
+        required=False,
+        max_length=256,
+        label="Recipient ID (ottId)",
+        strip=True,
+    )
+    user_reference = forms.CharField(
+        required=False,
+        max_length=256,
+        label="Customer reference (userReference)",
+        strip=True,
+    )
     pasted = forms.CharField(
         required=False,
         label="Or paste a list",
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
-        help_text="One recipient per line: ottId, or ottId,userReference (,userReference alone for Messenger).",
+        help_text=(
+            "One recipient per line: the recipient ID, or recipient ID,customer reference "
+            "(,customer reference alone for Messenger)."
+        ),
     )
     csv_file = forms.FileField(
         required=False,
