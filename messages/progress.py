@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from messages.models import Delivery, Send
-from messages.workers import worker_state
+from messages.workers import workers_alive
 from ott.networks import NETWORKS
 
 DS = Delivery.Status
@@ -84,7 +84,7 @@ def send_progress(send: Send) -> SendProgress:
         retry_waiting=waiting["n"],
         next_retry_at=waiting["first"],
         last_retry_at=waiting["last"],
-        worker_missing=not send.is_finished and worker_state().alive == 0,
+        worker_missing=not send.is_finished and workers_alive() == 0,
     )
     progress.segments = _segments(progress)
     return progress

@@ -78,10 +78,15 @@ class WorkerState:
         return self.waiting > 0 and self.alive == 0
 
 
+def workers_alive() -> int:
+    """How many workers were seen in the last minute."""
+    return WorkerHeartbeat.objects.filter(last_seen__gte=_alive_since()).count()
+
+
 def worker_state() -> WorkerState:
     waiting = Send.objects.filter(status__in=(Send.Status.QUEUED, Send.Status.RUNNING)).count()
     last = WorkerHeartbeat.objects.order_by("-last_seen").values_list("last_seen", flat=True).first()
-    alive = WorkerHeartbeat.objects.filter(last_seen__gte=_alive_since()).count() if last else 0
+    alive = workers_alive() if last else 0
     return WorkerState(alive=alive, last_seen=last, waiting=waiting)
 
 

@@ -127,7 +127,5 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    """404: JSON under /api/ (clients parse it), the portal's page elsewhere."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
+    """404: the portal's page (under /api/, ApiJsonErrorsMiddleware answers JSON instead)."""
     return render(request, "404.html", status=404)
