@@ -42,14 +42,18 @@ lint: $(VENV)/.installed-dev
 test: lint chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Browser tests drive Debian's chromium. Installed here when missing and we are root; otherwise the
-# browser tests skip with a message (and fail under CI=true).
+# Browser tests drive Debian's chromium, with Debian's CJK and emoji fonts so Japanese and emoji render
+# in screenshots. Installed here when missing and we are root; otherwise the browser tests skip with a
+# message (and fail under CI=true).
+BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || printf '%s ' $$p; done); \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's chromium for the browser tests"; \
-	    apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; \
-	  else echo "chromium is not installed and this is not root: the browser tests will skip"; fi; }
+	    echo "Installing Debian's $$missing for the browser tests"; \
+	    apt-get install -y -qq $$missing >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $$missing; }; \
+	  else echo "$$missing not installed and this is not root: the browser tests may skip or render fonts as boxes"; fi; \
+	fi
 
 # Benchmarks (figures, not tests): see bench/README.md. DATABASE_URL=postgres://... runs them there.
 bench: $(VENV)/.installed-dev

@@ -185,7 +185,7 @@ def send_confirm(request, pk):
         "pending": pending,
         "total": len(pending.recipients),
         "invalid": pending.invalid[:INVALID_SHOWN],
-        "invalid_more": pending.invalid_count - len(pending.invalid[:INVALID_SHOWN]),
+        "invalid_more": max(0, pending.invalid_count - len(pending.invalid[:INVALID_SHOWN])),
         "body_json": json.dumps(body, indent=2, ensure_ascii=False),
         "bubbles": bubbles(message),
         "problems": draft_problems_of(draft),
