@@ -9,6 +9,8 @@ docs/sending.md shows the same tables in words.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from messages.models import Delivery, Send
+from messages.models import Delivery, Send, SendEvent
 
 DS, SS = Delivery.Status, Send.Status
 
@@ -41,25 +43,80 @@ DELIVERY_TRANSITIONS = _table(
     Transition("mark_failed", (DS.SENDING,), DS.FAILED, "a failure that is final, or the last attempt failed"),
     Transition("schedule_retry", (DS.SENDING,), DS.QUEUED, "a transient failure: tried again after a wait"),
     Transition("drop", (DS.SENDING,), DS.CANCELED, "its send was canceled before it was posted or retried"),
+    Transition("release", (DS.SENDING,), DS.QUEUED, "its send was paused before it was posted: back in the queue"),
     Transition("recover", (DS.SENDING,), DS.QUEUED, "its worker died: back to the queue, asking before resending"),
-    Transition("cancel", (DS.QUEUED,), DS.CANCELED, "a person canceled its send before it was posted"),
+    Transition("cancel", (DS.QUEUED,), DS.CANCELED, "a person canceled (or an approver rejected) its send"),
+    Transition("found_later", (DS.FAILED,), DS.SENT, "a retry's status lookup found Marketing Cloud had it"),
 )
 
 SEND_TRANSITIONS = _table(
+    Transition("ask_approval", (SS.PREPARING, SS.SCHEDULED), SS.PENDING_APPROVAL, "it needs a second person's yes"),
+    Transition("schedule", (SS.PREPARING, SS.SCHEDULED), SS.SCHEDULED, "ready (or rescheduled): waits for its time"),
+    Transition("approve", (SS.PENDING_APPROVAL,), SS.SCHEDULED, "a second person approved it: it waits for its time"),
+    Transition("reject", (SS.PENDING_APPROVAL,), SS.REJECTED, "the approver refused it, saying why: nothing is sent"),
+    Transition("queue", (SS.SCHEDULED,), SS.QUEUED, "its time came: the worker takes it up"),
     Transition("start", (SS.QUEUED,), SS.RUNNING, "a worker claimed its first delivery"),
-    Transition("cancel", (SS.QUEUED, SS.RUNNING), SS.CANCELED, "a person canceled it"),
-    Transition("finish", (SS.QUEUED, SS.RUNNING), SS.DONE, "every delivery was sent"),
     Transition(
-        "finish_with_errors", (SS.QUEUED, SS.RUNNING), SS.DONE_WITH_ERRORS, "all finished, some rejected or failed"
+        "pause", (SS.SCHEDULED, SS.QUEUED, SS.RUNNING), SS.PAUSED, "a person paused it, or the portal did, saying why"
+    ),
+    Transition("resume", (SS.PAUSED,), SS.SCHEDULED, "a person resumed it: it goes on when its time has come"),
+    Transition(
+        "cancel",
+        (SS.PREPARING, SS.PENDING_APPROVAL, SS.SCHEDULED, SS.QUEUED, SS.RUNNING, SS.PAUSED),
+        SS.CANCELED,
+        "a person canceled it",
+    ),
+    Transition("finish", (SS.QUEUED, SS.RUNNING, SS.PAUSED), SS.DONE, "every delivery was sent"),
+    Transition(
+        "finish_with_errors",
+        (SS.QUEUED, SS.RUNNING, SS.PAUSED),
+        SS.DONE_WITH_ERRORS,
+        "all finished, some rejected or failed",
     ),
 )
 
-# The statuses a delivery can be stopped from without being posted any more.
-STOPPED_SENDS = (SS.CANCELED,)
+# The statuses in which a send's deliveries may be posted; in any other the worker stops posting it.
+RUNNABLE = (SS.QUEUED, SS.RUNNING)
+
+# What each send event is called in a refusal: "This send is done, so it cannot be paused."
+_VERBS = {
+    "ask_approval": "sent for approval",
+    "schedule": "rescheduled",
+    "approve": "approved",
+    "reject": "rejected",
+    "queue": "started",
+    "start": "started",
+    "pause": "paused",
+    "resume": "resumed",
+    "cancel": "canceled",
+    "finish": "finished",
+    "finish_with_errors": "finished",
+}
+
+_E = SendEvent.Event
+_TIMELINE = {
+    "ask_approval": _E.APPROVAL_REQUESTED,
+    "schedule": _E.SCHEDULED,
+    "approve": _E.APPROVED,
+    "reject": _E.REJECTED,
+    "queue": _E.STARTED,
+    "start": _E.STARTED,
+    "pause": _E.PAUSED,
+    "resume": _E.RESUMED,
+    "cancel": _E.CANCELED,
+    "finish": _E.FINISHED,
+    "finish_with_errors": _E.FINISHED,
+}
 
 
 class TransitionRefused(Exception):
     """The send is not in a status this event may leave; the message says which status it is in."""
+
+    @classmethod
+    def of(cls, send: Send, event: str) -> TransitionRefused:
+        send.refresh_from_db(fields=["status"])
+        status = send.get_status_display().lower()
+        return cls(f"This send is {status}, so it cannot be {_VERBS[event]}.")
 
 
 def lease_seconds() -> float:
@@ -105,6 +162,8 @@ def claim(send_id: int, ids: list[int]) -> list[Delivery]:
     each, under a lease; the send starts. Rows canceled or taken by another worker are skipped."""
     now = timezone.now()
     with transaction.atomic():
+        if not Send.objects.filter(pk=send_id, status__in=RUNNABLE).exists():
+            return []  # paused, canceled (or not started yet) since the worker last looked
         queryset = _guarded(DELIVERY_TRANSITIONS, "claim", Delivery.objects.filter(send_id=send_id, id__in=ids))
         claimed = list(_select_for_claim(queryset).order_by("id"))
         if not claimed:
@@ -112,7 +171,11 @@ def claim(send_id: int, ids: list[int]) -> list[Delivery]:
         Delivery.objects.filter(id__in=[d.id for d in claimed]).update(
             status=DS.SENDING, lease_until=_lease(now), attempts=F("attempts") + 1
         )
-        _guarded(SEND_TRANSITIONS, "start", Send.objects.filter(pk=send_id)).update(status=SS.RUNNING, started_at=now)
+        starting = _guarded(SEND_TRANSITIONS, "start", Send.objects.filter(pk=send_id))
+        if starting.filter(started_at__isnull=True).update(status=SS.RUNNING, started_at=now):
+            note(send_id, SendEvent.Event.STARTED, at=now)
+        else:
+            starting.update(status=SS.RUNNING)  # going on after a pause
     for delivery in claimed:
         delivery.attempts += 1
         delivery.status = DS.SENDING
@@ -121,6 +184,7 @@ def claim(send_id: int, ids: list[int]) -> list[Delivery]:
 
 OUTCOME_FIELDS = [
     "status",
+    "attempts",
     "next_attempt_at",
     "lease_until",
     "needs_lookup",
@@ -138,7 +202,7 @@ OUTCOME_FIELDS = [
 
 def settle(settled: list[tuple[Delivery, str]]) -> None:
     """Write the outcome of claimed deliveries, each with the event it went through (`mark_sent`,
-    `mark_rejected`, `mark_failed`, `schedule_retry`, `drop`): the delivery objects carry the new
+    `mark_rejected`, `mark_failed`, `schedule_retry`, `drop`, `release`): the delivery objects carry the new
     field values. One prepared UPDATE for every row (executemany, far cheaper than bulk_update's CASE
     expressions), each guarded by the status its event leaves."""
     if not settled:
@@ -158,6 +222,20 @@ def settle(settled: list[tuple[Delivery, str]]) -> None:
     sql = f"UPDATE {quote(Delivery._meta.db_table)} SET {sets} WHERE {quote('id')} = %s AND {quote('status')} = %s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def unreserve(ids: list[int]) -> None:
+    """A worker that stops early (its send was paused) lets go of the queued rows it had reserved, so
+    nobody waits for their lease: they stay queued until the send is resumed."""
+    if ids:
+        Delivery.objects.filter(id__in=ids, status=DS.QUEUED).update(lease_until=None)
+
+
+def found_later(ids: list[int]) -> int:
+    """`found_later`: failed deliveries that a status lookup found Marketing Cloud has after all."""
+    return _guarded(DELIVERY_TRANSITIONS, "found_later", Delivery.objects.filter(id__in=ids)).update(
+        status=DELIVERY_TRANSITIONS["found_later"].target
+    )
 
 
 def recover(limit: int = 10_000) -> list[tuple[int, int]]:
@@ -181,15 +259,57 @@ def recover(limit: int = 10_000) -> list[tuple[int, int]]:
 # --- Sends ----------------------------------------------------------------------------------------
 
 
-def send_stopped(send_id: int) -> bool:
-    """Has the send been stopped (canceled) so that nothing more of it may be posted?"""
-    return Send.objects.filter(pk=send_id, status__in=STOPPED_SENDS).exists()
+def note(send_id: int, event: str, *, user=None, detail: str = "", at=None) -> SendEvent:
+    """Add a line to the send's timeline."""
+    return SendEvent.objects.create(send_id=send_id, event=event, user=user, detail=detail, at=at or timezone.now())
+
+
+def move(send: Send, event: str, *, user=None, detail: str = "", timeline: str | None = None, **fields) -> None:
+    """Make `event` happen to the send (a guarded update that also sets `fields`) and add it to the
+    timeline (as `timeline`, by default the event's own line; "" adds none). Raises TransitionRefused, naming the
+    status the send is in, when the event may not leave it."""
+    target = SEND_TRANSITIONS[event].target
+    with transaction.atomic():
+        if not _guarded(SEND_TRANSITIONS, event, Send.objects.filter(pk=send.pk)).update(status=target, **fields):
+            raise TransitionRefused.of(send, event)
+        if timeline != "":
+            note(send.pk, timeline or _TIMELINE[event], user=user, detail=detail)
+    send.status = target
+    for name, value in fields.items():
+        setattr(send, name, value)
+
+
+def send_halted(send_id: int) -> str | None:
+    """The status of a send whose deliveries may not be posted now (paused, canceled, ...), or None
+    while it may run."""
+    status = Send.objects.filter(pk=send_id).values_list("status", flat=True).first()
+    return None if status in RUNNABLE else status
+
+
+def fingerprint(send: Send) -> str:
+    """What an approval is bound to: the frozen message, the recipients and the schedule. Anything
+    else about the send can change without asking again; these cannot."""
+    when = send.scheduled_at.isoformat() if send.scheduled_at else "as soon as approved"
+    text = json.dumps([send.template, send.audience_digest, when, send.canary], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def approval_holds(send: Send) -> bool:
+    return not send.needs_approval or (bool(send.approved_at) and send.approval_fingerprint == fingerprint(send))
 
 
 @dataclass(frozen=True)
 class Canceled:
     not_sent: int  # deliveries that will not be posted
     in_flight: int  # deliveries being posted at that moment; they finish and are recorded
+
+
+def _cancel_deliveries(send: Send, now) -> tuple[int, int]:
+    deliveries = Delivery.objects.filter(send=send)
+    not_sent = _guarded(DELIVERY_TRANSITIONS, "cancel", deliveries).update(
+        status=DS.CANCELED, finished_at=now, next_attempt_at=None, lease_until=None
+    )
+    return not_sent, deliveries.filter(status=DS.SENDING).count()
 
 
 def cancel(send: Send, user) -> Canceled:
@@ -202,14 +322,25 @@ def cancel(send: Send, user) -> Canceled:
         ):
             send.refresh_from_db()
             raise TransitionRefused(f"This send has already finished ({send.get_status_display().lower()}).")
-        deliveries = Delivery.objects.filter(send=send)
-        not_sent = _guarded(DELIVERY_TRANSITIONS, "cancel", deliveries).update(
-            status=DS.CANCELED, finished_at=now, next_attempt_at=None, lease_until=None
-        )
-        in_flight = deliveries.filter(status=DS.SENDING).count()
+        not_sent, in_flight = _cancel_deliveries(send, now)
+        note(send.pk, SendEvent.Event.CANCELED, user=user, detail=f"{not_sent:,} not sent", at=now)
     finish_if_done(send.pk)
     send.refresh_from_db()
     return Canceled(not_sent=not_sent, in_flight=in_flight)
+
+
+def reject(send: Send, user, reason: str) -> None:
+    """`reject`: nothing of the send goes out; the reason is on its timeline."""
+    now = timezone.now()
+    with transaction.atomic():
+        move(send, "reject", user=user, detail=reason, finished_at=now)
+        _cancel_deliveries(send, now)
+
+
+def pause(send: Send, *, user=None, reason: str) -> None:
+    """`pause`: queued deliveries stay queued, those being posted finish; `reason` says why (who
+    paused it, or what made the portal pause it)."""
+    move(send, "pause", user=user, detail=reason, paused_reason=reason)
 
 
 def finish_if_done(send_id: int) -> None:
@@ -221,7 +352,9 @@ def finish_if_done(send_id: int) -> None:
     now = timezone.now()
     unhappy = deliveries.filter(status__in=(DS.REJECTED, DS.FAILED)).exists()
     event = "finish_with_errors" if unhappy else "finish"
-    _guarded(SEND_TRANSITIONS, event, Send.objects.filter(pk=send_id)).update(
-        status=SEND_TRANSITIONS[event].target, finished_at=now
-    )
+    with transaction.atomic():
+        if _guarded(SEND_TRANSITIONS, event, Send.objects.filter(pk=send_id)).update(
+            status=SEND_TRANSITIONS[event].target, finished_at=now, paused_reason=""
+        ):
+            note(send_id, SendEvent.Event.FINISHED, detail=SEND_TRANSITIONS[event].target.label, at=now)
     Send.objects.filter(pk=send_id, status=SS.CANCELED, finished_at__isnull=True).update(finished_at=now)

@@ -133,13 +133,20 @@ class Send(models.Model):
     """One submission of a draft to one or many recipients, with a frozen copy of what was sent."""
 
     class Status(models.TextChoices):
+        PREPARING = "preparing", "Preparing"
+        PENDING_APPROVAL = "pending_approval", "Waiting for approval"
+        SCHEDULED = "scheduled", "Scheduled"
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
+        PAUSED = "paused", "Paused"
         DONE = "done", "Done"
         DONE_WITH_ERRORS = "done_with_errors", "Done with errors"
         CANCELED = "canceled", "Canceled"
+        REJECTED = "rejected", "Rejected by the approver"
 
-    FINISHED = (Status.DONE, Status.DONE_WITH_ERRORS, Status.CANCELED)
+    FINISHED = (Status.DONE, Status.DONE_WITH_ERRORS, Status.CANCELED, Status.REJECTED)
+    # Not started yet: the schedule can still change.
+    WAITING = (Status.PREPARING, Status.PENDING_APPROVAL, Status.SCHEDULED)
 
     draft = models.ForeignKey(Draft, null=True, blank=True, on_delete=models.SET_NULL, related_name="sends")
     draft_name = models.CharField(max_length=200)
@@ -161,6 +168,29 @@ class Send(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     canceled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Preparation: the deliveries are written in batches (by the worker for big audiences).
+    prepared = models.PositiveIntegerField(default=0, help_text="Deliveries written so far")
+    audience_digest = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the recipients, in order")
+    # Schedule: None = as soon as it is ready.
+    scheduled_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    schedule_time_zone = models.CharField(max_length=64, blank=True, help_text="The zone the time was given in")
+    # Four eyes.
+    needs_approval = models.BooleanField(default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approval_fingerprint = models.CharField(max_length=64, blank=True, help_text="What was approved (see lifecycle)")
+    # Pauses: why it is paused now; when it was last resumed (the error-spike window starts again then).
+    paused_reason = models.TextField(blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    # Canary: the first `canary` deliveries (ids up to canary_last_id) go first; the rest wait for them.
+    canary = models.PositiveIntegerField(default=0, help_text="Deliveries in the canary; 0 = no canary")
+    canary_last_id = models.BigIntegerField(null=True, blank=True)
+    canary_passed = models.BooleanField(default=False)
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries", help_text="The send retried"
     )
 
     class Meta:
@@ -186,6 +216,7 @@ class Delivery(models.Model):
         CANCELED = "canceled", "Canceled"
 
     PENDING = (Status.QUEUED, Status.SENDING)
+    POSTED = (Status.SENT, Status.REJECTED, Status.FAILED)
     TERMINAL = (Status.SENT, Status.REJECTED, Status.FAILED, Status.CANCELED)
 
     send = models.ForeignKey(Send, on_delete=models.PROTECT, related_name="deliveries")
@@ -245,6 +276,40 @@ class Delivery(models.Model):
         return self.ott_id or self.user_reference
 
 
+class SendEvent(models.Model):
+    """One line of a send's timeline: what happened to it, when, and who did it (None: the portal)."""
+
+    class Event(models.TextChoices):
+        CREATED = "created", "Created"
+        PREPARED = "prepared", "Prepared"
+        APPROVAL_REQUESTED = "approval_requested", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SCHEDULED = "scheduled", "Scheduled"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        STARTED = "started", "Started"
+        CANARY_PASSED = "canary_passed", "Canary passed"
+        PAUSED = "paused", "Paused"
+        RESUMED = "resumed", "Resumed"
+        CANCELED = "canceled", "Canceled"
+        FINISHED = "finished", "Finished"
+        RETRIED = "retried", "Failed deliveries retried"
+
+    send = models.ForeignKey(Send, on_delete=models.PROTECT, related_name="timeline")
+    at = models.DateTimeField(db_index=True)
+    event = models.CharField(max_length=24, choices=Event)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()} at {self.at}"
+
+
 class Attempt(models.Model):
     """One HTTP exchange for a delivery (or a status lookup before a resend)."""
 
@@ -287,6 +352,14 @@ class RecipientList(models.Model):
     invalid = models.JSONField(default=list, help_text="[[line, text, reason], ...]")
     invalid_count = models.PositiveIntegerField(default=0, help_text="Refused lines in all, listed or not")
     duplicate_count = models.PositiveIntegerField(default=0)
+    send = models.OneToOneField(
+        Send,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="recipient_list",
+        help_text="The send being prepared from this list (the list is deleted once it is prepared)",
+    )
 
     def __str__(self) -> str:
         return f"{len(self.recipients)} recipients for {self.draft_id}"

@@ -4,24 +4,27 @@ A draft is a sender, a name and a `Message` (ott.payloads): the one shape the co
 drafts API and the preview take and give. `draft_check` builds the body a draft would send and runs
 `ott.rules` on it once; every save goes through it, so a draft that Marketing Cloud or the network
 would refuse is never stored. `send_create` is the outbox: the send, one delivery per recipient and
-the tasks that will deliver them are written in one transaction.
+the tasks that will deliver them are written in one transaction (or, for a big send, the send and its
+recipient list, which the worker prepares). The send actions (approve, reject, pause, resume,
+reschedule, retry the failed, cancel) are in `messages.send_actions`.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from messages import lifecycle
+from messages import lifecycle, preparation
 from messages.draft_changes import DraftVersion, change_lines
-from messages.models import ContentBlock, Delivery, Draft, DraftChange, DraftSeen, RecipientList, Send
+from messages.models import ContentBlock, Draft, DraftChange, DraftSeen, RecipientList, Send, SendEvent
 from messages.recipients import row_problems
-from messages.tasks import enqueue_deliveries, schedule_housekeeping
+from messages.tasks import enqueue_deliveries, enqueue_start, prepare, schedule_housekeeping
 from ott import rules
-from ott.payloads import BLOCK_FIELD_OF_KEY, Message, build_send_body, message_template, send_body
+from ott.payloads import BLOCK_FIELD_OF_KEY, Message, build_send_body, message_template
 from ott.text import DEPTH_PROBLEM, too_deep
 from senders.models import Sender
 
@@ -200,10 +203,40 @@ def draft_viewed(*, draft: Draft, user) -> list[DraftChange]:
 
 
 class SendRefused(Exception):
-    """A send that cannot start; the message says why in words a marketer understands."""
+    """A send that cannot start; the message says why in words a marketer understands. `field` names
+    the input at fault when there is one (`scheduled_at`, `reason`)."""
+
+    def __init__(self, message: str, field: str = "non_field_errors"):
+        super().__init__(message)
+        self.field = field
+
+
+class NotAllowed(SendRefused):
+    """The user may not do this to this send (approve their own, reschedule someone else's)."""
 
 
 REFUSED_LINES_KEPT = 1000  # refused recipient rows kept with a send, to view and download later
+SCHEDULE_AHEAD_MAX = timedelta(days=366)
+SCHEDULE_PAST_GRACE = timedelta(minutes=1)  # "now" typed a little late on a slow page is still now
+
+
+def check_schedule(scheduled_at: datetime | None) -> datetime | None:
+    """A start time must be aware, not in the past and at most a year ahead."""
+    if scheduled_at is None:
+        return None
+    if timezone.is_naive(scheduled_at):
+        raise SendRefused("Give the time with its time zone (an offset such as +09:00).", "scheduled_at")
+    now = timezone.now()
+    if scheduled_at < now - SCHEDULE_PAST_GRACE:
+        raise SendRefused("The start time is in the past: choose a later time, or send now.", "scheduled_at")
+    if scheduled_at > now + SCHEDULE_AHEAD_MAX:
+        raise SendRefused("The start time is more than a year ahead: choose an earlier time.", "scheduled_at")
+    return scheduled_at
+
+
+def needs_approval(sender: Sender, total: int) -> bool:
+    minimum = settings.OTT_APPROVAL_MIN_RECIPIENTS
+    return sender.requires_approval or (minimum > 0 and total >= minimum)
 
 
 def send_create(
@@ -215,9 +248,14 @@ def send_create(
     duplicate_count: int = 0,
     refused_lines: list | None = None,
     is_test: bool = False,
+    scheduled_at: datetime | None = None,
+    time_zone: str = "",
+    canary: bool = False,
+    recipient_list: RecipientList | None = None,
 ) -> Send:
-    """Queue `draft` for each (ott_id, user_reference): the send with a frozen copy of the message,
-    its deliveries and their tasks, in one transaction."""
+    """Create the send with a frozen copy of the message. Small sends are prepared at once (their
+    deliveries and tasks written in this transaction); big ones keep their recipient list and are
+    prepared by the worker (`preparing`), so this answers at once whatever the size."""
     sender = draft.sender
     if not sender.is_active:
         raise SendRefused(f"{sender.name} is inactive: no new send can start from it. Choose an active sender.")
@@ -228,7 +266,8 @@ def send_create(
             raise SendRefused(f"Recipient {number}: {' '.join(problems)}")
     if problems := draft_problems_of(draft):
         raise SendRefused("The draft cannot be sent: " + " ".join(m for errors in problems.values() for m in errors))
-    template = message_template(draft.to_message())
+    scheduled_at = check_schedule(scheduled_at)
+    total = len(recipients)
     with transaction.atomic():
         send = Send.objects.create(
             draft=draft,
@@ -236,34 +275,32 @@ def send_create(
             sender=sender,
             sender_name=sender.name,
             network=sender.network,
-            template=template,
-            total=len(recipients),
+            template=message_template(draft.to_message()),
+            status=Send.Status.PREPARING,
+            total=total,
             invalid_count=invalid_count,
             duplicate_count=duplicate_count,
             refused_lines=(refused_lines or [])[:REFUSED_LINES_KEPT],
             is_test=is_test,
             created_by=user,
+            scheduled_at=scheduled_at,
+            schedule_time_zone=time_zone if scheduled_at else "",
+            needs_approval=not is_test and needs_approval(sender, total),
+            canary=preparation.canary_size(total) if canary else 0,
         )
-        now = timezone.now()
-        deliveries = []
-        for ott_id, user_reference in recipients:
-            key = uuid.uuid4()
-            deliveries.append(
-                Delivery(
-                    send=send,
-                    network=send.network,
-                    sender=sender,
-                    created_by=user,
-                    message_key=key,
-                    ott_id=ott_id,
-                    user_reference=user_reference,
-                    created_at=now,
-                    payload=send_body(template, message_key=str(key), ott_id=ott_id, user_reference=user_reference),
-                )
-            )
-        created = Delivery.objects.bulk_create(deliveries, batch_size=2000)
-        enqueue_deliveries(send.pk, [d.pk for d in created])
+        lifecycle.note(send.pk, SendEvent.Event.CREATED, user=user, detail=f"{total:,} recipients")
+        if total <= settings.OTT_PREPARE_INLINE_MAX:
+            preparation.prepare_rows(send, recipients, enqueue_start=enqueue_start, enqueue=enqueue_deliveries)
+            if recipient_list is not None:
+                recipient_list.delete()
+        else:
+            if recipient_list is None:
+                recipient_list = RecipientList(draft=draft, created_by=user, recipients=recipients)
+            recipient_list.send = send
+            recipient_list.save()
+            prepare.enqueue(send.pk)
         schedule_housekeeping()
+    send.refresh_from_db()
     return send
 
 
@@ -279,28 +316,28 @@ def send_test(draft: Draft, user) -> Send:
     return send_create(draft=draft, recipients=recipients, user=user, is_test=True)
 
 
-def send_recipient_list(list_id, user) -> Send:
+def send_recipient_list(list_id, user, **schedule) -> Send:
     """Queue the send a confirm page shows, consuming its recipient list in the same transaction: a
     second confirm (double click, back button) finds nothing and queues nothing."""
     with transaction.atomic():
         pending = (
             RecipientList.objects.select_for_update()
             .select_related("draft__sender")
-            .filter(pk=list_id, created_by=user)
+            .filter(pk=list_id, created_by=user, send__isnull=True)
             .first()
         )
         if pending is None:
             raise SendRefused("This list was already sent.")
-        send = send_create(
+        return send_create(
             draft=pending.draft,
             recipients=[tuple(r) for r in pending.recipients],
             user=user,
             invalid_count=pending.invalid_count,
             duplicate_count=pending.duplicate_count,
             refused_lines=pending.invalid,
+            recipient_list=pending,
+            **schedule,
         )
-        pending.delete()
-    return send
 
 
 def send_cancel(send: Send, user) -> lifecycle.Canceled:

@@ -16,10 +16,12 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 ADMINS = "Admins"
 MARKETERS = "Marketers"
 AUDITORS = "Auditors"
-ROLES = (ADMINS, MARKETERS, AUDITORS)
+APPROVERS = "Approvers"  # a second person who approves sends; often also a marketer
+ROLES = (ADMINS, MARKETERS, APPROVERS, AUDITORS)
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     "view_senders": frozenset(ROLES),
+    "approve": frozenset({ADMINS, APPROVERS}),
     "manage_senders": frozenset({ADMINS}),
     "view_drafts": frozenset(ROLES),
     "compose": frozenset({ADMINS, MARKETERS}),
@@ -33,6 +35,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 ROLE_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ADMINS: ("senders.*", "ott_messages.*_draft", "ott_messages.*_contentblock", "ott_messages.view_*"),
     MARKETERS: ("senders.view_*", "ott_messages.*_draft", "ott_messages.*_contentblock", "ott_messages.view_*"),
+    APPROVERS: ("senders.view_*", "ott_messages.view_*"),
     AUDITORS: ("senders.view_*", "ott_messages.view_*"),
 }
 

@@ -261,6 +261,14 @@ OTT_RETRY_BACKOFF_SECONDS = env.float("OTT_RETRY_BACKOFF_SECONDS", default=2.0)
 OTT_SENDER_RATE_LIMIT = env.float("OTT_SENDER_RATE_LIMIT", default=1000.0)
 # A delivery claimed by a worker that stops renewing this lease (it died) is taken up again after it.
 OTT_DELIVERY_LEASE_SECONDS = env.float("OTT_DELIVERY_LEASE_SECONDS", default=120.0)
+# Campaign lifecycle: sends of at least this many recipients wait for a second person's approval
+# (0: only senders marked "requires approval" do); a send pauses itself when more than this share of
+# the last OTT_AUTO_PAUSE_WINDOW answers were errors; sends of more recipients than this are prepared
+# by the worker (the confirm answers at once) rather than inside the request.
+OTT_APPROVAL_MIN_RECIPIENTS = env.int("OTT_APPROVAL_MIN_RECIPIENTS", default=0)
+OTT_AUTO_PAUSE_ERROR_RATE = env.float("OTT_AUTO_PAUSE_ERROR_RATE", default=0.2)
+OTT_AUTO_PAUSE_WINDOW = env.int("OTT_AUTO_PAUSE_WINDOW", default=200)
+OTT_PREPARE_INLINE_MAX = env.int("OTT_PREPARE_INLINE_MAX", default=1000)
 # `manage.py ott_retention` deletes history older than this many days (run it from cron).
 OTT_RETENTION_DAYS = env.int("OTT_RETENTION_DAYS", default=400)
 OTT_CONNECT_TIMEOUT = env.float("OTT_CONNECT_TIMEOUT", default=5.0)

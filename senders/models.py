@@ -17,6 +17,9 @@ class Sender(models.Model):
     sender_id = models.CharField("sender id", max_length=32, help_text="Messenger Page ID or LINE Channel ID")
     name = models.CharField(max_length=100)
     is_active = models.BooleanField("active", default=True)
+    requires_approval = models.BooleanField(
+        default=False, help_text="Every send from it waits until a second person (an approver or admin) approves it"
+    )
     attributes = models.JSONField(default=dict, blank=True, help_text="Non-secret registration attributes")
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

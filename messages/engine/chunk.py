@@ -3,7 +3,8 @@
 The worker reserves the chunk (a lease on its queued rows) and claims only as many deliveries as its
 threads can post soon (at most twice OTT_SEND_CONCURRENCY), so `sending` means "being posted now": a
 cancel catches everything else still `queued`. Between claims it looks at the send's status at least
-every STOP_CHECK_SECONDS and posts nothing more of a canceled send.
+every STOP_CHECK_SECONDS and posts nothing more of a send that was canceled or paused (a paused
+send's reserved rows are let go at once: they wait, queued, for the resume).
 """
 
 from __future__ import annotations
@@ -45,15 +46,19 @@ class _Chunk:
         now = time.monotonic()
         if now - self.checked >= STOP_CHECK_SECONDS:
             self.checked = now
-            if lifecycle.send_stopped(self.send_id):
+            if lifecycle.send_halted(self.send_id):
                 self.stop.set()
 
     def claim_more(self, pool, limiter) -> None:
         window = 2 * concurrency()
         while self.cursor < len(self.ids) and len(self.running) <= window // 2 and not self.stop.is_set():
             take = self.ids[self.cursor : self.cursor + window - len(self.running)]
+            claimed = lifecycle.claim(self.send_id, take)
+            if not claimed and lifecycle.send_halted(self.send_id):
+                self.stop.set()  # paused or canceled since the last look: keep the rest reserved for nobody
+                return
             self.cursor += len(take)
-            for delivery in lifecycle.claim(self.send_id, take):
+            for delivery in claimed:
                 future = pool.submit(delivery_attempt, self.client, delivery, limiter, self.stop)
                 self.running[future] = delivery.id
                 future.add_done_callback(self.finished.put)
@@ -91,7 +96,7 @@ def deliver_chunk(send_id: int, ids: list[int], *, enqueue: Enqueue, client: Ott
     """Post what is still queued among `ids`, with OTT_SEND_CONCURRENCY threads, then finish the send
     if nothing of it is left."""
     ids = sorted(ids)
-    if lifecycle.reserve(send_id, ids):
+    if lifecycle.send_halted(send_id) is None and lifecycle.reserve(send_id, ids):
         chunk = _Chunk(send_id, ids, enqueue, client or shared_client())
         pool, limiter = send_pool(), rate_limiter()
         while True:
@@ -102,6 +107,7 @@ def deliver_chunk(send_id: int, ids: list[int], *, enqueue: Enqueue, client: Ott
             chunk.collect()
             chunk.flush()
         chunk.flush(final=True)
+        lifecycle.unreserve(chunk.ids[chunk.cursor :])
     lifecycle.finish_if_done(send_id)
 
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from messages import lifecycle
 from messages.engine.attempt import Result, found, reason
-from messages.models import Attempt, Delivery
+from messages.engine.watch import watch
+from messages.models import Attempt, Delivery, Send
 from ott.client import Accepted, Failed, Rejected, SendStatus
 
 RESPONSE_LIMIT = 4000  # characters of an answer kept on the delivery
@@ -75,12 +76,16 @@ def _succeeded(d: Delivery, now, ott_request_id: str = "") -> str:
     return "mark_sent"
 
 
-def outcome_event(result: Result, now, stopped: bool) -> tuple[str, list[Attempt]]:
+def outcome_event(result: Result, now, stopped: bool, paused: bool = False) -> tuple[str, list[Attempt]]:
     """The event a claimed delivery goes through for `result` (setting its fields on the object), and
-    its attempt log rows. `stopped`: its send was canceled meanwhile (no retry then)."""
+    its attempt log rows. `stopped`: its send was canceled meanwhile (no retry then); `paused`: it was
+    paused (what was not posted goes back to the queue, retries wait as usual)."""
     d, outcome = result.delivery, result.outcome
     log: list[Attempt] = []
     d.lease_until = None
+    if outcome is None and paused:  # held back before it was posted: this try did not happen
+        d.attempts -= 1
+        return "release", log
     if outcome is None:  # stopped before it was posted
         d.finished_at = now
         return "drop", log
@@ -122,11 +127,12 @@ def record(send_id: int, results: list[Result], still_held: list[int], enqueue: 
     and enqueue the retries in the same transaction."""
     now = timezone.now()
     with transaction.atomic():
-        stopped = lifecycle.send_stopped(send_id)
+        halted = lifecycle.send_halted(send_id)
+        stopped = halted is not None and halted != Send.Status.PAUSED
         logs: list[Attempt] = []
         settled: list[tuple[Delivery, str]] = []
         for result in results:
-            event, log = outcome_event(result, now, stopped)
+            event, log = outcome_event(result, now, stopped, paused=halted == Send.Status.PAUSED)
             settled.append((result.delivery, event))
             logs.extend(log)
         lifecycle.settle(settled)
@@ -135,3 +141,5 @@ def record(send_id: int, results: list[Result], still_held: list[int], enqueue: 
         retries = [d for d, event in settled if event == "schedule_retry"]
         if retries:
             enqueue(send_id, [d.id for d in retries], run_after=max(d.next_attempt_at for d in retries))
+        if halted is None and results:
+            watch(send_id, results, enqueue)

@@ -53,7 +53,10 @@ def test_every_page_fits_a_phone(page, live_server, admin, marketer, line_draft,
         draft=line_draft, recipients=[(f"U-{n}" * 8, "a-long-reference-" * 4) for n in range(3)], user=marketer
     )
     pending = RecipientList.objects.create(
-        draft=line_draft, created_by=admin, recipients=[["U-1", ""]], invalid=[[2, "x" * 300, "LINE needs an ottId"]],
+        draft=line_draft,
+        created_by=admin,
+        recipients=[["U-1", ""]],
+        invalid=[[2, "x" * 300, "LINE needs an ottId"]],
         invalid_count=1,
     )
     objects = {

@@ -37,6 +37,8 @@ def _apply_delivery_event(event: str, send: Send, delivery: Delivery) -> None:
         lifecycle.recover()
     elif event == "cancel":
         lifecycle.cancel(send, None)
+    elif event == "found_later":
+        lifecycle.found_later([delivery.pk])
     else:  # the outcome of a claimed delivery
         lifecycle.settle([(Delivery.objects.get(pk=delivery.pk), event)])
 
@@ -70,10 +72,16 @@ def test_each_send_event_moves_only_from_its_source_statuses(one, start, event, 
         else:
             with pytest.raises(lifecycle.TransitionRefused, match="already finished"):
                 lifecycle.cancel(send, marketer)
-    else:
+    elif event in ("finish", "finish_with_errors"):
         final = DS.FAILED if event == "finish_with_errors" else DS.SENT
         Delivery.objects.filter(pk=delivery.pk).update(status=final)
         lifecycle.finish_if_done(send.pk)
+    elif start in transition.source:
+        lifecycle.move(send, event, user=marketer)
+        assert send.timeline.filter(user=marketer).exists()
+    else:
+        with pytest.raises(lifecycle.TransitionRefused, match=f"This send is {send.get_status_display().lower()}"):
+            lifecycle.move(send, event, user=marketer)
     send.refresh_from_db()
     assert send.status == (transition.target if start in transition.source else start)
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from messages.export import csv_lines
-from messages.models import Attempt, Delivery, Send
+from messages.models import Attempt, Delivery, Send, SendEvent
 
 
 class Command(BaseCommand):
@@ -59,5 +59,7 @@ class Command(BaseCommand):
                     .get(Delivery._meta.label, 0)
                 )
         empty = Send.objects.filter(created_at__lt=cutoff, status__in=Send.FINISHED, deliveries__isnull=True)
-        sends = empty.delete()[1].get(Send._meta.label, 0)
+        with transaction.atomic():
+            SendEvent.objects.filter(send__in=empty).delete()
+            sends = empty.delete()[1].get(Send._meta.label, 0)
         self.stdout.write(f"deleted {deleted:,} deliveries and {sends:,} sends")

@@ -13,12 +13,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from ott.networks import LINE, MESSENGER
-from ottportal.roles import ADMINS, AUDITORS, MARKETERS
+from ottportal.roles import ADMINS, APPROVERS, AUDITORS, MARKETERS
 from sandbox.models import SandboxRegistration
 from senders.models import SenderChange
 from senders.services import sender_record
 
-DEMO_USERS = (("admin", ADMINS), ("marketer", MARKETERS), ("auditor", AUDITORS))
+DEMO_USERS = (("admin", ADMINS), ("marketer", MARKETERS), ("approver", APPROVERS), ("auditor", AUDITORS))
 # One demo sender per network: (network, Marketing Cloud registration attributes without secrets).
 DEMO_SENDERS = (
     (LINE, {"channelId": "2000000001", "channelName": "Demo LINE channel", "isActive": 1}),
@@ -31,7 +31,7 @@ DEMO_SENDERS = (
 
 class Command(BaseCommand):
     help = (
-        "Create or reset the demo users admin, marketer and auditor in their roles, and one active demo "
+        "Create or reset the demo users admin, marketer, approver and auditor in their roles, and one active demo "
         "sender per network registered in the sandbox. Safe to run again. Runs only with DEBUG on, "
         "unless --force; the password must pass the password validators."
     )
@@ -65,7 +65,8 @@ class Command(BaseCommand):
             note = " (a superuser before, and still one: bootstrap_demo never removes that)" if kept_superuser else ""
             self.stdout.write(f"{'created' if created else 'reset'}: {username} ({role}){note}")
         self._demo_senders(admin=User.objects.get(username="admin"))
-        self.stdout.write(self.style.SUCCESS(f"Demo logins: admin / marketer / auditor, password: {password}"))
+        logins = " / ".join(username for username, _ in DEMO_USERS)
+        self.stdout.write(self.style.SUCCESS(f"Demo logins: {logins}, password: {password}"))
 
     def _check_password(self, password: str, user) -> None:
         try:
