@@ -365,6 +365,25 @@ class RecipientList(models.Model):
         return f"{len(self.recipients)} recipients for {self.draft_id}"
 
 
+class SenderHold(models.Model):
+    """Marketing Cloud holds a sender (429: rate limited or temporarily blocked), or the breaker does
+    after failures in a row: until when, and why. Written by the worker, read by the send page."""
+
+    class Kind(models.TextChoices):
+        RATE_LIMITED = "rate_limited", "Held by Marketing Cloud's rate limit"
+        BLOCKED = "blocked", "Blocked for a while by Marketing Cloud"
+        BREAKER = "breaker", "Paused after repeated failures"
+
+    sender = models.OneToOneField(Sender, on_delete=models.CASCADE, related_name="hold")
+    until = models.DateTimeField()
+    kind = models.CharField(max_length=16, choices=Kind)
+    reason = models.CharField(max_length=300)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.sender_id} held until {self.until}"
+
+
 class WorkerHeartbeat(models.Model):
     """A worker process that is alive writes its row every few seconds; pages and /readyz read them."""
 

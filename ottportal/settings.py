@@ -259,6 +259,11 @@ OTT_SEND_MAX_ATTEMPTS = env.int("OTT_SEND_MAX_ATTEMPTS", default=5)
 OTT_RETRY_BACKOFF_SECONDS = env.float("OTT_RETRY_BACKOFF_SECONDS", default=2.0)
 # Requests per second per sender, per worker process (0: no cap); LINE documents ~2,000/s per channel.
 OTT_SENDER_RATE_LIMIT = env.float("OTT_SENDER_RATE_LIMIT", default=1000.0)
+# A sender with this many transient failures in a row is held for the cool-down, then probed with one
+# request (0: no breaker); a 50200 "temporarily blocked" answer holds its sender at least this long.
+OTT_BREAKER_FAILURES = env.int("OTT_BREAKER_FAILURES", default=10)
+OTT_BREAKER_COOLDOWN_SECONDS = env.float("OTT_BREAKER_COOLDOWN_SECONDS", default=30.0)
+OTT_BLOCK_HOLD_SECONDS = env.float("OTT_BLOCK_HOLD_SECONDS", default=60.0)
 # A delivery claimed by a worker that stops renewing this lease (it died) is taken up again after it.
 OTT_DELIVERY_LEASE_SECONDS = env.float("OTT_DELIVERY_LEASE_SECONDS", default=120.0)
 # Campaign lifecycle: sends of at least this many recipients wait for a second person's approval

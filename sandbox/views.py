@@ -2,7 +2,8 @@
 
 Same bodies, codes and messages as the real service where they are documented (docs/ott-api.md
 says where the sandbox had to decide). Faults on demand by recipient ottId:
-`sandbox-fail-500`, `sandbox-fail-429`, `sandbox-slow-<ms>`, `sandbox-flaky-<n>`, `sandbox-network-error`.
+`sandbox-fail-500`, `sandbox-fail-429`, `sandbox-blocked` (429 with 50200, "temporarily blocked"),
+`sandbox-slow-<ms>`, `sandbox-flaky-<n>`, `sandbox-network-error`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sandbox.models import SandboxAttempt, SandboxMessage, SandboxRegistration, 
 SENDER_UNKNOWN = 10005
 NOT_FOUND = 10404
 RATE_LIMITED = 50100
+TEMPORARILY_BLOCKED = 50200
 MAX_SLOW_MS = 60_000
 _SLOW = re.compile(r"^sandbox-slow-(\d+)$")
 _FLAKY = re.compile(r"^sandbox-flaky-(\d+)$")
@@ -88,21 +90,30 @@ def _envelope(problems: list[dict]) -> JsonResponse:
     )
 
 
+def _count_post(message_key: str) -> int:
+    """Count a POST for this messageKey, whatever its answer (tests read it: no retry storm, nothing
+    posted while paused); returns the count so far."""
+    with transaction.atomic():
+        attempt, _ = SandboxAttempt.objects.get_or_create(message_key=message_key)
+        SandboxAttempt.objects.filter(pk=attempt.pk).update(count=F("count") + 1)
+    return attempt.count + 1
+
+
 def _fault(ott_id: str, message_key: str) -> JsonResponse | None:
     """The fault a recipient asks for, if it fails this attempt; sleeps for `sandbox-slow-<ms>`."""
+    posts = _count_post(message_key) if message_key else 0
     if ott_id == "sandbox-fail-500":
         return error(500, "Internal Server Error (sandbox fault)")
     if ott_id == "sandbox-fail-429":
         response = error(429, "Rate limit exceeded", RATE_LIMITED, retryAfter=1)
         response["Retry-After"] = "1"
         return response
-    if match := _FLAKY.match(ott_id):
-        with transaction.atomic():
-            attempt, _ = SandboxAttempt.objects.get_or_create(message_key=message_key)
-            SandboxAttempt.objects.filter(pk=attempt.pk).update(count=F("count") + 1)
-        attempt.refresh_from_db()
-        if attempt.count <= int(match.group(1)):
-            return error(503, "Service Unavailable (sandbox fault)")
+    if ott_id == "sandbox-blocked":
+        response = error(429, "Temporarily blocked", TEMPORARILY_BLOCKED, retryAfter=2)
+        response["Retry-After"] = "2"
+        return response
+    if (match := _FLAKY.match(ott_id)) and posts <= int(match.group(1)):
+        return error(503, "Service Unavailable (sandbox fault)")
     if match := _SLOW.match(ott_id):
         time.sleep(min(int(match.group(1)), MAX_SLOW_MS) / 1000)
     return None

@@ -29,6 +29,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_worker_memory():
+    """What a worker process remembers between tasks (per-sender holds, error-spike windows) is keyed
+    by database ids, which a flushed test database hands out again: each test starts with none."""
+    from messages.engine import runtime, watch
+
+    runtime.forget()
+    watch.forget()
+    yield
+
+
 def _persona(username: str, role: str | None) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, email=f"{username}@example.com")
     if role:

@@ -1,6 +1,7 @@
 """The worker's side of sending: what `db_worker` runs for a send.
 
-- `runtime`: what a worker process shares between its tasks (HTTP client, thread pool, rate limiter);
+- `runtime`: what a worker process shares between its tasks (HTTP client, thread pool, sender gate);
+- `gate`: per sender: the rate cap, holds on 429 (rate limited, temporarily blocked), the breaker;
 - `attempt`: one try for one delivery, in a pool thread (HTTP only, no database);
 - `record`: an attempt's outcome -> the delivery's event and fields, written in batches;
 - `chunk`: a chunk of a send worked through with bounded concurrency, and the take-up after a crash;

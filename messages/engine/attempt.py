@@ -9,7 +9,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from messages.engine.runtime import RateLimiter
+from messages.engine.gate import Hold, SenderGate
 from messages.models import Delivery
 from ott.client import Failed, OttClient, Outcome, Rejected, SendStatus
 
@@ -20,7 +20,8 @@ class Result:
     outcome: Outcome | SendStatus | None  # None: not posted, its send was stopped first
     at: datetime  # when the attempt started
     lookup: tuple | None = None  # (at, SendStatus | Failed | Rejected) when the status was asked first
-    posted: bool = True  # False when nothing was sent (stopped, or the status lookup failed)
+    posted: bool = True  # False when nothing was sent (stopped, held, or the status lookup failed)
+    held: Hold | None = None  # not posted because its sender is held until then
 
 
 def lookup(client: OttClient, delivery: Delivery) -> tuple:
@@ -36,9 +37,10 @@ def reason(outcome) -> str:
     return outcome.message if isinstance(outcome, Rejected) else getattr(outcome, "reason", str(outcome))
 
 
-def delivery_attempt(client: OttClient, delivery: Delivery, limiter: RateLimiter, stop: threading.Event) -> Result:
+def delivery_attempt(client: OttClient, delivery: Delivery, gate: SenderGate, stop: threading.Event) -> Result:
     """Asks the status endpoint first when a previous try may have reached Marketing Cloud, and after a
-    last try that may have. Posts nothing once `stop` is set (its send was canceled)."""
+    last try that may have. Posts nothing once `stop` is set (its send was canceled or paused), nor
+    while its sender is held (see engine.gate)."""
     if stop.is_set():
         return Result(delivery, None, timezone.now(), posted=False)
     asked = None
@@ -47,14 +49,19 @@ def delivery_attempt(client: OttClient, delivery: Delivery, limiter: RateLimiter
         at, answer = asked
         if found(answer):
             return Result(delivery, answer, at, asked)
-        if not isinstance(answer, SendStatus):  # the lookup itself failed: try again later
-            failed = Failed(f"status lookup failed: {reason(answer)}", transient=True, ambiguous=True)
+        if not isinstance(answer, SendStatus):
+            if not answer.transient:  # 403, 404-like refusals: asking again will not help, resending may duplicate
+                failed = Failed(f"status lookup refused: {reason(answer)}", transient=False)
+            else:  # the lookup itself failed: try again later
+                failed = Failed(f"status lookup failed: {reason(answer)}", transient=True, ambiguous=True)
             return Result(delivery, failed, at, asked, posted=False)
-    limiter.wait(delivery.sender_id)
-    if stop.is_set():
-        return Result(delivery, None, timezone.now(), asked, posted=False)
+    hold = gate.enter(delivery.sender_id, stop)
+    if hold is not None:
+        held = None if stop.is_set() else hold
+        return Result(delivery, None, timezone.now(), asked, posted=False, held=held)
     at = timezone.now()
     outcome = client.send(delivery.payload)
+    gate.report(delivery.sender_id, outcome)
     if isinstance(outcome, Failed) and outcome.ambiguous and delivery.attempts >= settings.OTT_SEND_MAX_ATTEMPTS:
         final = lookup(client, delivery)
         if found(final[1]):

@@ -19,8 +19,10 @@ from django.db import transaction
 
 from messages import lifecycle
 from messages.engine.attempt import Result, delivery_attempt
+from messages.engine.gate import Hold, SenderGate
 from messages.engine.record import Enqueue, record
-from messages.engine.runtime import concurrency, rate_limiter, send_pool, shared_client
+from messages.engine.runtime import concurrency, send_pool, sender_gate, shared_client
+from messages.models import Send, SenderHold
 from ott.client import OttClient
 
 logger = logging.getLogger(__name__)
@@ -33,8 +35,10 @@ STOP_CHECK_SECONDS = 0.5
 class _Chunk:
     """The state of one chunk while it is worked on."""
 
-    def __init__(self, send_id: int, ids: list[int], enqueue: Enqueue, client: OttClient):
-        self.send_id, self.ids, self.enqueue, self.client = send_id, ids, enqueue, client
+    def __init__(self, send_id: int, ids: list[int], enqueue: Enqueue, client: OttClient, gate: SenderGate):
+        self.send_id, self.ids, self.enqueue, self.client, self.gate = send_id, ids, enqueue, client, gate
+        self.sender_id = Send.objects.values_list("sender_id", flat=True).get(pk=send_id)
+        self.held: Hold | None = None  # its sender is held: stop claiming, take the rest up when it ends
         self.cursor = 0  # ids[:cursor] have been claimed (or found taken)
         self.running: dict[Future, int] = {}
         self.finished: queue.SimpleQueue[Future] = queue.SimpleQueue()  # futures in the order they end
@@ -49,9 +53,12 @@ class _Chunk:
             if lifecycle.send_halted(self.send_id):
                 self.stop.set()
 
-    def claim_more(self, pool, limiter) -> None:
+    def claim_more(self, pool) -> None:
         window = 2 * concurrency()
         while self.cursor < len(self.ids) and len(self.running) <= window // 2 and not self.stop.is_set():
+            if hold := self.gate.held(self.sender_id):
+                self.held = hold
+                return
             take = self.ids[self.cursor : self.cursor + window - len(self.running)]
             claimed = lifecycle.claim(self.send_id, take)
             if not claimed and lifecycle.send_halted(self.send_id):
@@ -59,7 +66,7 @@ class _Chunk:
                 return
             self.cursor += len(take)
             for delivery in claimed:
-                future = pool.submit(delivery_attempt, self.client, delivery, limiter, self.stop)
+                future = pool.submit(delivery_attempt, self.client, delivery, self.gate, self.stop)
                 self.running[future] = delivery.id
                 future.add_done_callback(self.finished.put)
 
@@ -87,6 +94,7 @@ class _Chunk:
         # Renew the leases still held (claimed, and reserved but not reached) once a third has passed.
         held = sorted(self.running.values()) + self.ids[self.cursor :] if renew and not final else []
         record(self.send_id, self.batch, held, self.enqueue)
+        save_holds(self.gate.changes())
         self.batch, self.flushed = [], now
         if held:
             self.renewed = now
@@ -97,18 +105,33 @@ def deliver_chunk(send_id: int, ids: list[int], *, enqueue: Enqueue, client: Ott
     if nothing of it is left."""
     ids = sorted(ids)
     if lifecycle.send_halted(send_id) is None and lifecycle.reserve(send_id, ids):
-        chunk = _Chunk(send_id, ids, enqueue, client or shared_client())
-        pool, limiter = send_pool(), rate_limiter()
+        chunk = _Chunk(send_id, ids, enqueue, client or shared_client(), sender_gate())
+        pool = send_pool()
         while True:
             chunk.check_stopped()
-            chunk.claim_more(pool, limiter)
+            chunk.claim_more(pool)
             if not chunk.running:
                 break
             chunk.collect()
             chunk.flush()
         chunk.flush(final=True)
-        lifecycle.unreserve(chunk.ids[chunk.cursor :])
+        rest = chunk.ids[chunk.cursor :]
+        with transaction.atomic():
+            lifecycle.unreserve(rest)
+            if chunk.held and rest and not chunk.stop.is_set():
+                enqueue(send_id, rest, run_after=chunk.held.until)  # the worker goes on with other sends
     lifecycle.finish_if_done(send_id)
+
+
+def save_holds(changes: dict[int, Hold | None]) -> None:
+    """Write the holds that began or ended to the senders' rows, for the send page."""
+    for sender_id, hold in changes.items():
+        if hold is None:
+            SenderHold.objects.filter(sender_id=sender_id).delete()
+        else:
+            SenderHold.objects.update_or_create(
+                sender_id=sender_id, defaults={"until": hold.until, "kind": hold.kind, "reason": hold.reason}
+            )
 
 
 def recover_expired_leases(enqueue: Enqueue) -> int:

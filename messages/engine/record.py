@@ -83,8 +83,9 @@ def outcome_event(result: Result, now, stopped: bool, paused: bool = False) -> t
     d, outcome = result.delivery, result.outcome
     log: list[Attempt] = []
     d.lease_until = None
-    if outcome is None and paused:  # held back before it was posted: this try did not happen
+    if outcome is None and (paused or result.held):  # held back before it was posted: no try happened
         d.attempts -= 1
+        d.next_attempt_at = result.held.until if result.held else None
         return "release", log
     if outcome is None:  # stopped before it was posted
         d.finished_at = now
@@ -138,7 +139,8 @@ def record(send_id: int, results: list[Result], still_held: list[int], enqueue: 
         lifecycle.settle(settled)
         Attempt.objects.bulk_create(logs, batch_size=500)
         lifecycle.renew(still_held)
-        retries = [d for d, event in settled if event == "schedule_retry"]
+        # Retries, and deliveries given back while their sender is held, go to work again when due.
+        retries = [d for d, event in settled if event == "schedule_retry" or (event == "release" and d.next_attempt_at)]
         if retries:
             enqueue(send_id, [d.id for d in retries], run_after=max(d.next_attempt_at for d in retries))
         if halted is None and results:

@@ -1,35 +1,15 @@
 """What a worker process shares between its tasks: one OTT client (token cache, Sessions), one thread
-pool (its threads keep their connections), one per-sender rate limiter."""
+pool (its threads keep their connections), one per-sender gate (rate, holds, breaker)."""
 
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 
+from messages.engine.gate import SenderGate
 from ott.client import OttClient
-
-
-class RateLimiter:
-    """At most `rate` requests per second per sender in this process (0: no cap). Thread-safe."""
-
-    def __init__(self, rate: float):
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self._next: dict[int, float] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, sender_pk: int) -> None:
-        if not self.interval:
-            return
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next.get(sender_pk, now))
-            self._next[sender_pk] = slot + self.interval
-        if slot > now:
-            time.sleep(slot - now)
-
 
 _shared_lock = threading.Lock()
 _shared: dict[str, tuple] = {}
@@ -47,9 +27,24 @@ def _process_wide(name: str, key, make):
         return current[1]
 
 
-def rate_limiter() -> RateLimiter:
-    rate = float(settings.OTT_SENDER_RATE_LIMIT)
-    return _process_wide("limiter", rate, lambda: RateLimiter(rate))
+def forget() -> None:
+    """Drop the process's shared objects (they are made again on first use)."""
+    with _shared_lock:
+        for _, value in _shared.values():
+            if isinstance(value, ThreadPoolExecutor):
+                value.shutdown(wait=False)
+        _shared.clear()
+
+
+def sender_gate() -> SenderGate:
+    """The process's per-sender gate (rate, holds on 429, breaker): see engine.gate."""
+    key = (
+        float(settings.OTT_SENDER_RATE_LIMIT),
+        int(settings.OTT_BREAKER_FAILURES),
+        float(settings.OTT_BREAKER_COOLDOWN_SECONDS),
+        float(settings.OTT_BLOCK_HOLD_SECONDS),
+    )
+    return _process_wide("gate", key, lambda: SenderGate(*key))
 
 
 _CLIENT_SETTINGS = (

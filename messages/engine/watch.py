@@ -24,6 +24,11 @@ _windows: dict[tuple, deque] = {}
 _lock = threading.Lock()
 
 
+def forget() -> None:
+    with _lock:
+        _windows.clear()
+
+
 def _answer(result: Result) -> tuple[bool, str] | None:
     """(ok, what went wrong) for an answer from Marketing Cloud; None when nothing was asked."""
     outcome = result.outcome

@@ -165,6 +165,7 @@ def test_reject_needs_a_reason_and_sends_nothing(marketer, approver, line_draft)
 
 def test_an_error_spike_pauses_the_send_saying_why(settings, live_sandbox, marketer, line_draft):
     settings.OTT_AUTO_PAUSE_WINDOW = 20
+    settings.OTT_BREAKER_FAILURES = 0  # the spike, not the breaker, is under test here
     settings.OTT_SEND_MAX_ATTEMPTS = 1
     settings.OTT_SEND_CONCURRENCY = 4
     recipients = [(f"U-{n}", "") for n in range(20)] + [("sandbox-fail-500", f"r-{n}") for n in range(300)]

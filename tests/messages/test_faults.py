@@ -125,3 +125,24 @@ def test_a_slow_answer_past_the_read_timeout_is_looked_up_before_any_resend(mc, 
     kinds = list(delivery.attempt_log.values_list("kind", "outcome"))
     assert kinds == [("send", "failed"), ("lookup", "unknown"), ("send", "accepted")]
     assert len(posts(mc)) == 2
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_a_refused_status_lookup_is_final_and_never_followed_by_a_resend(mc, marketer, line_draft, status):
+    """A lookup answered 403 is a refusal, not a hiccup: asking again will not help, and posting again
+    without knowing could deliver twice. A 404 means Marketing Cloud never had it: post again."""
+    mc.post(TOKEN_URL, json=TOKEN_OK)
+    mc.post(SEND_URL, status=201, json={"ottRequestId": "r-1"})
+    send = send_create(draft=line_draft, recipients=[("U1", "")], user=marketer)
+    delivery = send.deliveries.get()
+    Delivery.objects.filter(pk=delivery.pk).update(needs_lookup=True)
+    mc.get(f"{SEND_URL}/{delivery.message_key}", status=status, json={"errorcode": 10403, "message": "Forbidden"})
+    run_worker(send)
+    delivery.refresh_from_db()
+    lookups = [c for c in mc.calls if c.request.method == "GET"]
+    assert len(lookups) == 1
+    if status == 403:
+        assert delivery.status == Delivery.Status.FAILED and "status lookup refused" in delivery.error_message
+        assert posts(mc) == []
+    else:
+        assert delivery.status == Delivery.Status.SENT and len(posts(mc)) == 1
