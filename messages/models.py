@@ -373,6 +373,7 @@ class SenderHold(models.Model):
         RATE_LIMITED = "rate_limited", "Held by Marketing Cloud's rate limit"
         BLOCKED = "blocked", "Blocked for a while by Marketing Cloud"
         BREAKER = "breaker", "Paused after repeated failures"
+        QUIET_HOURS = "quiet_hours", "Held: the sender's quiet hours"
 
     sender = models.OneToOneField(Sender, on_delete=models.CASCADE, related_name="hold")
     until = models.DateTimeField()

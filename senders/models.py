@@ -6,6 +6,9 @@ registration and never stored: `attributes` holds only the non-secret registrati
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
 
@@ -27,6 +30,19 @@ class Sender(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_synced_at = models.DateTimeField(null=True, blank=True, help_text="Last registration or import")
+    # Sending rules (admins edit them): nothing of this sender is posted during its quiet hours (in its
+    # time zone; the window may cross midnight); its own rate cap; per-recipient frequency caps;
+    # message allowances. Empty: no rule.
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    time_zone = models.CharField(
+        max_length=64, blank=True, help_text="IANA zone of the quiet hours; empty: the portal's"
+    )
+    rate_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Posts per second, per worker")
+    frequency_cap_24h = models.PositiveIntegerField(null=True, blank=True, help_text="Messages per recipient per 24 h")
+    frequency_cap_7d = models.PositiveIntegerField(null=True, blank=True, help_text="Messages per recipient per 7 days")
+    daily_allowance = models.PositiveIntegerField(null=True, blank=True, help_text="Messages per day (its time zone)")
+    monthly_allowance = models.PositiveIntegerField(null=True, blank=True, help_text="Messages per calendar month")
 
     class Meta:
         ordering = ["network", "name", "id"]
@@ -34,6 +50,23 @@ class Sender(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_network_display()} {self.sender_id})"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone or settings.TIME_ZONE)
+
+    def quiet_until(self, now: datetime) -> datetime | None:
+        """When the quiet hours `now` falls in end (aware), or None when posting is allowed now."""
+        start, end = self.quiet_hours_start, self.quiet_hours_end
+        if start is None or end is None or start == end:
+            return None
+        local = now.astimezone(self.zone)
+        t = local.time().replace(tzinfo=None)
+        inside = start <= t < end if start < end else (t >= start or t < end)
+        if not inside:
+            return None
+        day = local.date() if t < end else local.date() + timedelta(days=1)
+        return datetime.combine(day, end, tzinfo=self.zone)
 
     @property
     def network_info(self):

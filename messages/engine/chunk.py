@@ -16,14 +16,17 @@ import time
 from concurrent.futures import Future
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from messages import lifecycle
 from messages.engine.attempt import Result, delivery_attempt
 from messages.engine.gate import Hold, SenderGate
 from messages.engine.record import Enqueue, record
 from messages.engine.runtime import concurrency, send_pool, sender_gate, shared_client
-from messages.models import Send, SenderHold
+from messages.models import SenderHold
 from ott.client import OttClient
+from senders.models import Sender
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +40,13 @@ class _Chunk:
 
     def __init__(self, send_id: int, ids: list[int], enqueue: Enqueue, client: OttClient, gate: SenderGate):
         self.send_id, self.ids, self.enqueue, self.client, self.gate = send_id, ids, enqueue, client, gate
-        self.sender_id = Send.objects.values_list("sender_id", flat=True).get(pk=send_id)
+        self.sender = Sender.objects.get(sends__pk=send_id)
+        self.sender_id = self.sender.pk
+        gate.set_rate(self.sender_id, self.sender.rate_limit)
         self.held: Hold | None = None  # its sender is held: stop claiming, take the rest up when it ends
+        self.check_quiet_hours()
+        over = Q(until__lte=timezone.now()) | Q(kind=SenderHold.Kind.QUIET_HOURS) if self.held is None else Q(pk=None)
+        SenderHold.objects.filter(over, sender_id=self.sender_id).delete()  # holds that have ended
         self.cursor = 0  # ids[:cursor] have been claimed (or found taken)
         self.running: dict[Future, int] = {}
         self.finished: queue.SimpleQueue[Future] = queue.SimpleQueue()  # futures in the order they end
@@ -52,12 +60,23 @@ class _Chunk:
             self.checked = now
             if lifecycle.send_halted(self.send_id):
                 self.stop.set()
+            self.check_quiet_hours()
+
+    def check_quiet_hours(self) -> None:
+        """Inside the sender's quiet hours nothing more is claimed; the rest waits for their end."""
+        until = self.sender.quiet_until(timezone.now())
+        if until is None:
+            return
+        if self.held is None:
+            zone = until.tzinfo.key if hasattr(until.tzinfo, "key") else str(until.tzinfo)
+            self.held = Hold(until, SenderHold.Kind.QUIET_HOURS, f"quiet hours until {until:%H:%M} {zone}")
+            save_holds({self.sender_id: self.held})
 
     def claim_more(self, pool) -> None:
         window = 2 * concurrency()
         while self.cursor < len(self.ids) and len(self.running) <= window // 2 and not self.stop.is_set():
-            if hold := self.gate.held(self.sender_id):
-                self.held = hold
+            if self.held or (hold := self.gate.held(self.sender_id)):
+                self.held = self.held or hold
                 return
             take = self.ids[self.cursor : self.cursor + window - len(self.running)]
             claimed = lifecycle.claim(self.send_id, take)

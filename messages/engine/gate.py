@@ -1,6 +1,7 @@
 """One gate per sender in a worker process: every thread posting for a sender passes it.
 
-- Rate: at most OTT_SENDER_RATE_LIMIT posts per second per sender (0: no cap).
+- Rate: at most OTT_SENDER_RATE_LIMIT posts per second per sender (0: no cap), or the sender's own
+  `rate_limit`.
 - Hold: a 429 from Marketing Cloud holds the whole sender, not one delivery: until Retry-After (or a
   backoff that doubles with each 429 in a row) for 50100 "rate limited"; at least
   OTT_BLOCK_HOLD_SECONDS for 50200 "temporarily blocked", which is a block, not a retry storm.
@@ -43,6 +44,7 @@ STOPPED = Hold(datetime.min.replace(tzinfo=UTC), "stopped", "its send was stoppe
 
 @dataclass
 class _Sender:
+    interval: float | None = None  # the sender's own rate cap; None: the process's
     next_slot: float = 0.0
     held_until: float = 0.0  # monotonic
     hold: Hold | None = None
@@ -62,6 +64,11 @@ class SenderGate:
 
     def _state(self, sender_pk: int) -> _Sender:
         return self._senders.setdefault(sender_pk, _Sender())
+
+    def set_rate(self, sender_pk: int, rate: float | None) -> None:
+        """The sender's own cap in posts per second (None: the process's OTT_SENDER_RATE_LIMIT)."""
+        with self._lock:
+            self._state(sender_pk).interval = None if not rate else 1.0 / rate
 
     def held(self, sender_pk: int) -> Hold | None:
         """The hold on the sender that is longer than a short wait, if any."""
@@ -86,7 +93,7 @@ class SenderGate:
                     if probe:
                         state.probing, state.probe_started = True, now
                     slot = max(now, state.next_slot)
-                    state.next_slot = slot + self.interval
+                    state.next_slot = slot + (self.interval if state.interval is None else state.interval)
                     pause = None
             if pause is None:
                 if slot > now:
