@@ -12,6 +12,8 @@ SERIES = [
     (Delivery.Status.REJECTED, "#b3261e"),
     (Delivery.Status.FAILED, "#e8710a"),
     (Delivery.Status.CANCELED, "#8a94a6"),
+    (Delivery.Status.SUPPRESSED, "#5f6b7a"),
+    (Delivery.Status.CAPPED, "#5f6b7a"),
     (Delivery.Status.QUEUED, "#c9a227"),
     (Delivery.Status.SENDING, "#c9a227"),
 ]

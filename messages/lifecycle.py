@@ -46,6 +46,7 @@ DELIVERY_TRANSITIONS = _table(
     Transition("release", (DS.SENDING,), DS.QUEUED, "its send was paused before it was posted: back in the queue"),
     Transition("recover", (DS.SENDING,), DS.QUEUED, "its worker died: back to the queue, asking before resending"),
     Transition("cancel", (DS.QUEUED,), DS.CANCELED, "a person canceled (or an approver rejected) its send"),
+    Transition("suppress", (DS.SENDING,), DS.SUPPRESSED, "just before its post, its recipient was found suppressed"),
     Transition("found_later", (DS.FAILED,), DS.SENT, "a retry's status lookup found Marketing Cloud had it"),
 )
 
