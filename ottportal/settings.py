@@ -16,6 +16,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from ottportal.sso.config import local_login_from_env, oidc_config_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -79,7 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the identity provider allowed as a form target (the logout) when SSO is on.
+    "ottportal.sso.csp.PortalCSPMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -137,7 +140,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for a username from an
 # address, that pair is locked out for AXES_COOLOFF_MINUTES; the page says so.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Passwords (refused while LOCAL_LOGIN is false) and OpenID Connect single sign-on (when OIDC_ISSUER is
+# set); both read the settings when called, see ottportal/sso/.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "ottportal.sso.backends.LocalPasswordBackend",
+    "ottportal.sso.backends.OidcBackend",
+]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -146,6 +155,10 @@ AXES_LOCKOUT_CALLABLE = "ottportal.lockout.lockout_response"  # the template, wi
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # failed logins stay in the audit log after a reset
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# Single sign-on (OpenID Connect): None unless OIDC_ISSUER is set; a mistake in the OIDC_* settings
+# stops start-up naming the variable (ottportal/sso/config.py). LOCAL_LOGIN=false turns passwords off.
+OIDC = oidc_config_from_env(env.ENVIRON)
+LOCAL_LOGIN = local_login_from_env(env.ENVIRON, OIDC)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)

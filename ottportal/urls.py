@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ottportal import api, views
+from ottportal.sso import views as sso_views
 
 handler403 = "ottportal.views.permission_denied"
 handler404 = "ottportal.views.page_not_found"
@@ -15,10 +15,14 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("audit/", views.audit_log, name="audit"),
     path("account/", views.account, name="account"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", sso_views.PortalLoginView.as_view(), name="login"),
+    path("logout/", sso_views.PortalLogoutView.as_view(), name="logout"),
+    # Single sign-on: the start of the round trip and the redirect URI registered at the provider.
+    path("oidc/authenticate/", sso_views.SsoStartView.as_view(), name="sso-start"),
+    path("oidc/callback/", sso_views.SsoCallbackView.as_view(), name="sso-callback"),
     path("senders/", include("senders.urls")),
     path("", include("messages.urls")),
+    path("admin/login/", sso_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api.urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

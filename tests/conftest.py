@@ -159,3 +159,27 @@ def worker(live_sandbox):
     process = start_worker(live_sandbox)
     yield process
     stop_worker(process)
+
+
+@pytest.fixture(scope="session")
+def identity_provider(tmp_path_factory):
+    """A real OpenID Connect provider (django-oidc-provider in its own server process), for the session."""
+    from tests.oidc_provider.harness import start_identity_provider
+
+    provider = start_identity_provider(tmp_path_factory.mktemp("idp"))
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def sso(identity_provider, live_server, settings):
+    """Single sign-on on, through the test provider, for this test's live server (passwords stay on)."""
+    from ottportal.sso import provider
+    from ottportal.sso.config import oidc_config_from_env
+
+    identity_provider.register_portal(live_server.url)
+    settings.OIDC = oidc_config_from_env(identity_provider.portal_env())
+    settings.LOCAL_LOGIN = True
+    provider.clear_cache()
+    yield identity_provider
+    provider.clear_cache()

@@ -26,6 +26,8 @@ NOT_PAGES = {
     "send-refused",
     "delivery-export",
     "import",
+    "sso-start",
+    "sso-callback",
 }
 OTHER_SITES = ("/api", "/admin", "/sandbox")
 

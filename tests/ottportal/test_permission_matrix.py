@@ -26,6 +26,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "/audit/": ("view_audit", "view_audit"),
     "/login/": ("public", "public"),
     "/logout/": ("public", "public"),
+    "/oidc/authenticate/": ("public", "public"),
+    "/oidc/callback/": ("public", "public"),
     "/senders/": ("view_senders", "view_senders"),
     "/senders/register/sample/": ("manage_senders", "manage_senders"),
     "/senders/import/": ("manage_senders", "manage_senders"),
