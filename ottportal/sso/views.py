@@ -5,6 +5,7 @@ site's login under the same rules."""
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -115,12 +116,12 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
         config = _sso_or_404()
         if request.GET.get("error"):  # the person cancelled, or the provider refused them
             states = request.session.get("oidc_states") or {}
-            if states.pop(request.GET.get("state", ""), None) is not None:
+            ours = states.pop(request.GET.get("state", ""), None) is not None
+            if ours:
                 request.session["oidc_states"] = states  # a state is used once, whatever the outcome
             if request.user.is_authenticated:
                 auth.logout(request)
-            detail = request.GET.get("error_description") or request.GET["error"]
-            return _to_login(request, SsoRefused(f"{config.provider_name} did not sign you in: {detail}."))
+            return _to_login(request, SsoRefused(_provider_error(config, request.GET, ours)))
         try:
             return super().get(request)
         except SsoRefused as exc:
@@ -137,6 +138,15 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
 
     def login_failure(self):
         return _to_login(self.request, SsoRefused("Single sign-on did not finish. Sign in again."))
+
+
+def _provider_error(config, query, ours: bool) -> str:
+    """The provider's refusal in words. Its free-text description is shown only for a sign-in this
+    browser started (a matching state): anyone can craft a link with text for the login page to show."""
+    code = query.get("error", "")
+    code = code if re.fullmatch(r"[a-z_]{1,40}", code) else "error"
+    description = query.get("error_description", "")[:200] if ours else ""
+    return f"{config.provider_name} did not sign you in ({code}){f': {description}' if description else ''}."
 
 
 def _record_failure(request, username: str) -> None:

@@ -4,6 +4,8 @@ sign-in is explained on the login page, never a server error."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 import requests
 from axes.models import AccessFailureLog, AccessLog
@@ -123,11 +125,23 @@ def test_an_old_callback_link_is_explained(sso, live_server):
 
 
 def test_a_cancelled_sign_in_at_the_provider_is_explained(sso, live_server):
-    page = requests.get(
-        f"{live_server.url}/oidc/callback/?error=access_denied&error_description=The+user+said+no&state=x", timeout=30
+    browser = requests.Session()
+    at_provider = browser.get(f"{live_server.url}/oidc/authenticate/", timeout=30)  # a sign-in this browser started
+    authorize = parse_qs(urlsplit(at_provider.url).query)["next"][0]  # the provider's login page, then this
+    state = parse_qs(urlsplit(authorize).query)["state"][0]
+    page = browser.get(
+        f"{live_server.url}/oidc/callback/?error=access_denied&error_description=You+said+no&state={state}", timeout=30
     )
     assert page.url.startswith(f"{live_server.url}/login/")
-    assert "Test IdP did not sign you in: The user said no." in page.text
+    assert "Test IdP did not sign you in (access_denied): You said no." in page.text
+
+
+def test_a_crafted_error_link_cannot_put_its_words_on_the_login_page(sso, live_server):
+    page = requests.get(
+        f"{live_server.url}/oidc/callback/?error=access_denied&error_description=Call+555-0100+now&state=x", timeout=30
+    )
+    assert "Test IdP did not sign you in (access_denied)." in page.text
+    assert "555-0100" not in page.text
 
 
 def test_the_local_password_still_works_beside_sso(sso, live_server, admin):
