@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-# The groups a claim value can be mapped to: the portal's roles. Approvers may not exist yet in a
-# database (another change adds its capability); a mapping to it creates the group on first use.
+# The groups a claim value can be mapped to: the portal's roles (ottportal.roles.ROLES, which this module
+# cannot import at settings time; a test keeps the two equal). A mapped group missing from the database
+# is created at the first sign-in that needs it.
 ADMINS, MARKETERS, AUDITORS, APPROVERS = "Admins", "Marketers", "Auditors", "Approvers"
 SSO_GROUPS = (ADMINS, MARKETERS, AUDITORS, APPROVERS)
 

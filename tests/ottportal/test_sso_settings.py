@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from ottportal.sso.config import local_login_from_env, oidc_config_from_env, parse_group_map
+from ottportal.roles import ROLES
+from ottportal.sso.config import SSO_GROUPS, local_login_from_env, oidc_config_from_env, parse_group_map
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = {
@@ -21,6 +22,10 @@ GOOD = {
     "OIDC_CLIENT_SECRET": "s3cret",
     "OIDC_GROUP_MAP": "ott-admins=Admins, ott-marketing=Marketers,ott-audit=auditors,ott-approve=Approvers",
 }
+
+
+def test_the_groups_a_claim_can_map_to_are_the_portals_roles():
+    assert set(SSO_GROUPS) == set(ROLES)
 
 
 def test_sso_is_off_without_an_issuer():
