@@ -5,6 +5,12 @@
 - Line endings: a browser's textarea posts `\\r\\n`; what is stored, counted and sent is `\\n`.
 - Depth: JSON nested deeper than `MAX_DEPTH` is refused before anything walks it recursively (the
   payload builder copies it, the database encodes it).
+- Counting: the networks count text in different units. LINE counts most text in UTF-16 code units
+  (an emoji outside the BMP is 2, a flag 4, a family emoji 11) but action labels, `displayText` and
+  template titles and texts in user-perceived characters, grapheme clusters (a flag or a family
+  emoji is 1). Source: LINE Developers, "Character counting in a text"
+  (https://developers.line.biz/en/docs/messaging-api/text-character-count/). Grapheme clusters are
+  Unicode's extended grapheme clusters (UAX #29) as the `regex` module's `\\X` finds them.
 
 The walkers here are iterative, so no input can exhaust Python's recursion limit.
 """
@@ -14,10 +20,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import regex
+
 _UNSAFE = re.compile("[\x00\ud800-\udfff]")
 PROBLEM = "must not contain NUL characters or unpaired surrogates (invalid Unicode)"
 MAX_DEPTH = 32  # objects and lists inside one another; LINE's deepest documented flex message needs ~12
 DEPTH_PROBLEM = f"is nested more than {MAX_DEPTH} levels deep; simplify it (at most {MAX_DEPTH} levels)"
+_GRAPHEME = regex.compile(r"\X")
+
+
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, as LINE counts most text (a character outside the BMP counts 2)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def grapheme_length(text: str) -> int:
+    """Length in user-perceived characters (extended grapheme clusters): 🇯🇵 and 👨‍👩‍👧‍👦 count 1 each."""
+    return sum(1 for _ in _GRAPHEME.finditer(text))
 
 
 def _join(path: str, key: Any, in_list: bool) -> str:
