@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ott.text import utf16_length
+
 LINE = "line"
 MESSENGER = "messenger"
 
@@ -15,11 +17,6 @@ CONTENT_TYPES = ("text", "image", "audio", "video", "native")
 MESSAGING_TYPES = ("RESPONSE", "UPDATE", "MESSAGE_TAG")
 MESSAGE_TAGS = ("ACCOUNT_UPDATE", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "HUMAN_AGENT", "CUSTOMER_FEEDBACK")
 NOTIFICATION_TYPES = ("REGULAR", "SILENT_PUSH", "NO_PUSH")
-
-
-def utf16_length(text: str) -> int:
-    """Length in UTF-16 code units, as LINE counts (a character outside the BMP counts as 2)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def codepoint_length(text: str) -> int:
@@ -35,6 +32,10 @@ class Network:
     text_limit: int
     text_unit: str  # the unit `measure_text` counts in, as shown to users
     url_limit: int | None
+    # LINE loads media only over https ("Protocol: HTTPS (TLS 1.2 or later)", Messaging API reference);
+    # Meta fetches http:// too (its own Attachment Upload example uses one), so on Messenger an
+    # http:// address is a warning, not a refusal.
+    https_only: bool
     alt_url_required_for: frozenset[str]  # content types that need altUrl
     duration_required_for: frozenset[str]
     supports_attachment_reuse: bool  # isReusable / attachmentId
@@ -110,6 +111,7 @@ NETWORKS: dict[str, Network] = {
         text_limit=5000,
         text_unit="UTF-16 code units",
         url_limit=2000,
+        https_only=True,
         alt_url_required_for=frozenset({"image", "video"}),
         duration_required_for=frozenset({"audio"}),
         supports_attachment_reuse=False,
@@ -139,6 +141,7 @@ NETWORKS: dict[str, Network] = {
         text_limit=2000,
         text_unit="characters",
         url_limit=None,
+        https_only=False,
         alt_url_required_for=frozenset(),
         duration_required_for=frozenset(),
         supports_attachment_reuse=True,

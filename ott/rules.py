@@ -8,6 +8,9 @@ Two layers:
 `check(body)` is the one entry point for forms, serializers, services and the sandbox. It never
 raises on odd input: every problem comes back as a `Problem`, all of them at once, in a stable order
 (the order of the doc's error table, then block order, then the network rules).
+
+`warnings(body)` gives what the network accepts but may not deliver well (an http:// attachment on
+Messenger): shown beside the field, never a reason to refuse.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class Problem:
     block: int | None = None
     key: str = ""
     advice: str = ""
+    warning: bool = False  # accepted by the network, but worth fixing; never a reason to refuse
 
     def as_validation_error(self) -> dict[str, Any]:
         """The item shape Marketing Cloud uses in `validationErrors`."""
@@ -177,7 +181,7 @@ def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
             yield invalid("from.senderType", "Sender Type must be one of: line, messenger", "Choose a sender.")
 
     recipient = body.get("to")
-    if not isinstance(recipient, dict) or not recipient:
+    if not isinstance(recipient, dict):  # `"to": {}` is a To object, without ids (answered below)
         yield missing("to", "To object must be provided")
 
     message = body.get("message")
@@ -277,7 +281,7 @@ def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
                 "Tag must be provided as a Custom Key when MessagingType is provided as MESSAGE_TAG",
                 "Choose a tag: a tagged message (Message tag) must say what kind of update it is.",
             )
-    if isinstance(recipient, dict) and recipient:
+    if isinstance(recipient, dict):
         has_ott_id = _provided(recipient.get("ottId"))
         if network.recipient_rule == "either" and not has_ott_id and not _provided(recipient.get("userReference")):
             yield missing("to", "Either OttId or UserReference must be provided in the To object")
@@ -311,22 +315,39 @@ def _is_whole_positive(value: Any) -> bool:
     return isinstance(value, str) and value.strip().isdigit() and int(value) > 0
 
 
-def _url_problems(value: Any, field: str, network: Network) -> list[tuple[str, int, str]]:
+def _url_problems(value: Any, field: str, network: Network) -> list[tuple[str, int, str, bool]]:
+    """(message, code, advice, warning) for each thing wrong with a block's url or altUrl."""
     if not _provided(value):
         return []
     if not isinstance(value, str):
-        return [(f"{field} must be a text URL.", NETWORK_URL, "")]
+        return [(f"{field} must be a text URL.", NETWORK_URL, "", False)]
     url = value.strip()
     problems = []
-    if not url.lower().startswith("https://") or len(url) <= len("https://"):
+    lowered = url.lower()
+    secure = lowered.startswith("https://") and len(url) > len("https://")
+    plain = lowered.startswith("http://") and len(url) > len("http://")
+    if network.https_only and not secure:
         advice = f"Use a secure address that starts with https:// ({network.label} loads no other)."
-        problems.append((f"{field} must be an https:// URL.", NETWORK_URL, advice))
+        problems.append((f"{field} must be an https:// URL.", NETWORK_URL, advice, False))
+    elif not network.https_only and plain:
+        problems.append(
+            (
+                f"{field} is not https://: {network.label} accepts it, but the file travels unencrypted.",
+                NETWORK_URL,
+                "Use https:// if the file's server offers it: the address stays private and every device loads it.",
+                True,
+            )
+        )
+    elif not secure:
+        advice = "Enter the file's web address, starting with https://."
+        problems.append((f"{field} must be a web address (https://…).", NETWORK_URL, advice, False))
     if network.url_limit and len(url) > network.url_limit:
         problems.append(
             (
                 f"{field} is {len(url):,} characters; {network.label} allows at most {network.url_limit:,}.",
                 NETWORK_URL,
                 f"Use a shorter address: at most {network.url_limit:,} characters (this one has {len(url):,}).",
+                False,
             )
         )
     return problems
@@ -337,8 +358,8 @@ def _block_network(index: int, block: dict, network: Network) -> Iterator[Proble
     label = f"Block {index} ({kind or 'no type'})"
     where = f"message.contents[{index}]"
 
-    def problem(key: str, text: str, code: int, advice: str = "", path: str = "") -> Problem:
-        return Problem(f"{where}.{path or key}", f"{label}: {text}", code, "network", index, key, advice)
+    def problem(key: str, text: str, code: int, advice: str = "", path: str = "", warning: bool = False) -> Problem:
+        return Problem(f"{where}.{path or key}", f"{label}: {text}", code, "network", index, key, advice, warning)
 
     text = block.get("text")
     if _provided(text):
@@ -355,8 +376,8 @@ def _block_network(index: int, block: dict, network: Network) -> Iterator[Proble
                     f"{' (' + network.text_hint + ')' if network.text_hint else ''}.",
                 )
     for field in ("url", "altUrl"):
-        for message, code, advice in _url_problems(block.get(field), field, network):
-            yield problem(field, message, code, advice)
+        for message, code, advice, warning in _url_problems(block.get(field), field, network):
+            yield problem(field, message, code, advice, warning=warning)
     duration = block.get("duration")
     if _provided(duration) and not _is_whole_positive(duration):
         yield problem(
@@ -388,14 +409,13 @@ def _block_network(index: int, block: dict, network: Network) -> Iterator[Proble
                 "Write the native payload as one JSON object: { … }.",
             )
         else:
-            for path, message in native.problems(network.name, payload):
-                yield problem(
-                    "nativePayload",
-                    message,
-                    NETWORK_NATIVE,
-                    f"At {path}: {message}" if path else message[:1].upper() + message[1:],
-                    f"nativePayload.{path}" if path else "",
-                )
+            for finding in native.problems(network.name, payload):
+                # The path inside the payload is part of the message, so the API, the sandbox's Error
+                # event and the composer all say where: "quickReply.items[14].action.label: …".
+                text = f"{finding.path}: {finding.message}" if finding.path else finding.message
+                advice = f"In the native payload, at {text}" if finding.path else text[:1].upper() + text[1:]
+                path = f"nativePayload.{finding.path}" if finding.path else ""
+                yield problem("nativePayload", text, NETWORK_NATIVE, advice, path, finding.warning)
 
 
 def _network(body: dict, network: Network) -> Iterator[Problem]:
@@ -440,11 +460,7 @@ def _network(body: dict, network: Network) -> Iterator[Problem]:
             yield from _block_network(index, block, network)
 
 
-def check(body: Any, *, network_rules: bool = True) -> list[Problem]:
-    """Every reason this send body would be refused, in a stable order; [] when it is fine.
-
-    `network_rules=False` runs only the contract layer (what Marketing Cloud answers 400 to).
-    """
+def _everything(body: Any, network_rules: bool) -> list[Problem]:
     if not isinstance(body, Mapping):
         return [Problem("body", "The request body must be a JSON object", INVALID_VALUE, "contract")]
     body = normalize(body)
@@ -453,3 +469,16 @@ def check(body: Any, *, network_rules: bool = True) -> list[Problem]:
     if network_rules and network is not None:
         problems.extend(_network(body, network))
     return problems
+
+
+def check(body: Any, *, network_rules: bool = True) -> list[Problem]:
+    """Every reason this send body would be refused, in a stable order; [] when it is fine.
+
+    `network_rules=False` runs only the contract layer (what Marketing Cloud answers 400 to).
+    """
+    return [problem for problem in _everything(body, network_rules) if not problem.warning]
+
+
+def warnings(body: Any) -> list[Problem]:
+    """What the network accepts but may not deliver well (never a reason to refuse), in a stable order."""
+    return [problem for problem in _everything(body, True) if problem.warning]

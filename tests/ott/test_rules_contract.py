@@ -166,8 +166,22 @@ def test_each_documented_error(network, change, message, code, field):
     assert [(p.message, p.code, p.field) for p in problems] == [(message, code, field)]
 
 
-def test_messenger_sender_with_neither_recipient_id_when_to_is_empty():
-    body = valid_body("messenger", to={})
+@pytest.mark.parametrize(
+    ("network", "message", "field"),
+    [
+        ("messenger", "Either OttId or UserReference must be provided in the To object", "to"),
+        ("line", "OttId must be provided in the To object", "to.ottId"),
+    ],
+)
+def test_an_empty_to_object_is_a_to_object_without_ids(network, message, field):
+    body = valid_body(network, to={})
+    problems = rules.check(body, network_rules=False)
+    assert [(p.message, p.code, p.field) for p in problems] == [(message, 10002, field)]
+
+
+@pytest.mark.parametrize("to", [None, [], "U123", 5])
+def test_a_to_that_is_not_an_object_is_still_missing(to):
+    body = valid_body("line", to=to)
     assert messages(body, network_rules=False) == ["To object must be provided"]
 
 

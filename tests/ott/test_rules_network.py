@@ -70,6 +70,29 @@ def test_urls_must_be_https_and_line_urls_at_most_2000():
     assert found[1][1] == "Block 1 (image): altUrl must be an https:// URL."
 
 
+def test_messenger_block_urls_over_http_are_a_warning_not_a_refusal():
+    block = {"type": "image", "url": "http://www.messenger-rocks.com/image.jpg", "isReusable": True}
+    body = with_blocks("messenger", block, messagingType="UPDATE")
+    assert rules.check(body) == []
+    (warning,) = rules.warnings(body)
+    assert (warning.field, warning.block, warning.key, warning.warning) == ("message.contents[1].url", 1, "url", True)
+    assert warning.message == (
+        "Block 1 (image): url is not https://: Messenger accepts it, but the file travels unencrypted."
+    )
+    block["url"] = "www.messenger-rocks.com/image.jpg"
+    assert problems(with_blocks("messenger", block, messagingType="UPDATE")) == [
+        ("message.contents[1].url", "Block 1 (image): url must be a web address (https://…).", 20002)
+    ]
+    block["url"] = "https://www.messenger-rocks.com/image.jpg"
+    assert rules.warnings(with_blocks("messenger", block, messagingType="UPDATE")) == []
+
+
+def test_line_block_urls_over_http_are_still_refused():
+    body = with_blocks("line", {"type": "image", "url": "http://e.com/a.jpg", "altUrl": "https://e.com/p.jpg"})
+    assert [p.message for p in rules.check(body)] == ["Block 1 (image): url must be an https:// URL."]
+    assert rules.warnings(body) == []
+
+
 @pytest.mark.parametrize(
     ("duration", "ok"),
     [(1, True), ("13141", True), (0, False), (-5, False), (1.5, False), ("ten", False), (True, False)],
@@ -128,7 +151,7 @@ def test_recipient_ids_without_control_characters(line_body):
     assert problems(line_body) == [("to.ottId", "ottId must not contain control characters.", 20007)]
 
 
-# --- native payloads ---------------------------------------------------------------------------------
+# --- native payloads (each network's own rules are tested in test_native_line/messenger.py) ------------
 def line_native(payload: dict) -> list[str]:
     return [m for _, m, _ in problems(with_blocks("line", {"type": "native", "nativePayload": payload}))]
 
@@ -146,24 +169,41 @@ def test_native_payload_must_be_an_object():
     assert line_native([1, 2]) == ["Block 1 (native): nativePayload must be a JSON object."]
 
 
-def test_line_template_alt_text_required_and_at_most_400():
-    assert line_native({**buttons(), "altText": "a" * 400}) == []
-    assert line_native({**buttons(), "altText": "a" * 401}) == [
-        "Block 1 (native): altText is 401 characters; at most 400."
+def test_a_native_problem_names_its_path_inside_the_payload():
+    payload = buttons(5)
+    body = with_blocks("line", {"type": "text", "text": "hi"}, {"type": "native", "nativePayload": payload})
+    (problem,) = [p for p in rules.check(body) if p.layer == "network"]
+    assert problem.field == "message.contents[2].nativePayload.template.actions"
+    assert (problem.block, problem.key, problem.code) == (2, "nativePayload", 20006)
+    assert problem.message == "Block 2 (native): template.actions: 5 actions given; LINE allows at most 4."
+    assert problem.advice == "In the native payload, at template.actions: 5 actions given; LINE allows at most 4."
+
+
+def test_line_template_alt_text_required_and_at_most_1500_utf16_units():
+    assert line_native({**buttons(), "altText": "a" * 1500}) == []
+    assert line_native({**buttons(), "altText": "a" * 1501}) == [
+        "Block 1 (native): altText: 1,501 UTF-16 code units (an emoji counts 2); LINE allows at most 1,500."
     ]
     payload = buttons()
     del payload["altText"]
-    assert line_native(payload) == ["Block 1 (native): altText is required."]
+    assert line_native(payload) == ["Block 1 (native): altText: missing; LINE requires it."]
 
 
 def test_line_buttons_at_most_4_actions_and_text_limits():
     assert line_native(buttons(4)) == []
-    assert line_native(buttons(5)) == ["Block 1 (native): buttons actions: 5 given, 1 to 4 allowed."]
+    assert line_native(buttons(5)) == ["Block 1 (native): template.actions: 5 actions given; LINE allows at most 4."]
     assert line_native(buttons(text="t" * 160)) == []
-    assert line_native(buttons(text="t" * 161)) == ["Block 1 (native): buttons text is 161 characters; at most 160."]
+    assert line_native(buttons(text="t" * 161)) == [
+        "Block 1 (native): template.text: 161 characters; LINE allows at most 160."
+    ]
     assert line_native(buttons(text="t" * 60, title="Menu")) == []
-    assert "(with an image or title) is 61 characters; at most 60." in line_native(buttons(text="t" * 61, title="M"))[0]
-    assert line_native(buttons(title="T" * 41))[0].endswith("buttons title is 41 characters; at most 40.")
+    assert line_native(buttons(text="t" * 61, title="M")) == [
+        "Block 1 (native): template.text: 61 characters; LINE allows at most 60 when there is an image or a title "
+        "(160 without)."
+    ]
+    assert line_native(buttons(title="T" * 41)) == [
+        "Block 1 (native): template.title: 41 characters; LINE allows at most 40."
+    ]
 
 
 def test_line_confirm_needs_exactly_two_actions():
@@ -181,7 +221,7 @@ def test_line_confirm_needs_exactly_two_actions():
     }
     assert line_native(confirm) == []
     confirm["template"]["actions"].pop()
-    assert line_native(confirm) == ["Block 1 (native): confirm actions: 1 given, exactly 2 allowed."]
+    assert line_native(confirm) == ["Block 1 (native): template.actions: 1 action given; LINE needs exactly 2."]
 
 
 def test_line_carousel_columns_and_actions():
@@ -191,11 +231,15 @@ def test_line_carousel_columns_and_actions():
     carousel = {"type": "template", "altText": "a", "template": {"type": "carousel", "columns": [column(3)] * 10}}
     assert line_native(carousel) == []
     carousel["template"]["columns"] = [column(3)] * 11
-    assert line_native(carousel) == ["Block 1 (native): carousel columns: 11 given, 1 to 10 allowed."]
+    assert line_native(carousel) == ["Block 1 (native): template.columns: 11 columns given; LINE allows at most 10."]
     carousel["template"]["columns"] = [column(2), column(1)]
-    assert line_native(carousel) == ["Block 1 (native): every carousel column must have the same number of actions."]
+    assert line_native(carousel) == [
+        "Block 1 (native): template.columns: every column must have the same number of actions."
+    ]
     carousel["template"]["columns"] = [column(4)]
-    assert line_native(carousel) == ["Block 1 (native): column actions: 4 given, 1 to 3 allowed."]
+    assert line_native(carousel) == [
+        "Block 1 (native): template.columns[1].actions: 4 actions given; LINE allows at most 3."
+    ]
 
 
 def test_line_action_limits():
@@ -205,24 +249,27 @@ def test_line_action_limits():
         {"type": "uri", "label": "ok", "uri": "https://e.com/" + "u" * 1000},
     ]
     assert line_native(payload) == [
-        "Block 1 (native): action label is 21 characters; at most 20.",
-        "Block 1 (native): postback data is 301 characters; at most 300.",
-        "Block 1 (native): action uri is 1,014 characters; at most 1,000.",
+        "Block 1 (native): template.actions[1].data: 301 UTF-16 code units (an emoji counts 2); "
+        "LINE allows at most 300.",
+        "Block 1 (native): template.actions[1].label: 21 characters; LINE allows at most 20.",
+        "Block 1 (native): template.actions[2].uri: 1,014 characters; LINE allows at most 1,000.",
     ]
 
 
 def test_line_sticker_and_location_need_their_fields():
     assert line_native({"type": "sticker", "packageId": "446", "stickerId": "1988"}) == []
-    assert line_native({"type": "sticker", "packageId": "446"}) == ["Block 1 (native): sticker stickerId is required."]
+    assert line_native({"type": "sticker", "packageId": "446"}) == [
+        "Block 1 (native): stickerId: missing; LINE requires it."
+    ]
     assert (
         line_native({"type": "location", "title": "HQ", "address": "Tokyo", "latitude": 35.6, "longitude": 139.7}) == []
     )
     assert line_native({"type": "location", "title": "HQ"}) == [
-        "Block 1 (native): location address is required.",
-        "Block 1 (native): location latitude is required.",
-        "Block 1 (native): location longitude is required.",
+        "Block 1 (native): address: missing; LINE requires it.",
+        "Block 1 (native): latitude: missing; LINE requires it.",
+        "Block 1 (native): longitude: missing; LINE requires it.",
     ]
-    assert line_native({"text": "no type"})[0].startswith("Block 1 (native): a LINE message object needs a type")
+    assert line_native({"text": "no type"}) == ["Block 1 (native): type: missing; LINE requires it."]
 
 
 def messenger_native(payload: dict) -> list[str]:
@@ -239,13 +286,17 @@ def generic(n_elements=1, n_buttons=1, **element) -> dict:
 
 def test_messenger_generic_template_limits():
     assert messenger_native(generic(10, 3, title="T" * 80, subtitle="S" * 80)) == []
-    assert messenger_native(generic(11)) == ["Block 1 (native): generic template elements: 11 given, 1 to 10 allowed."]
-    assert messenger_native(generic(1, 4)) == ["Block 1 (native): buttons: 4 given, at most 3 allowed."]
+    assert messenger_native(generic(11)) == [
+        "Block 1 (native): attachment.payload.elements: 11 elements given; Messenger allows at most 10."
+    ]
+    assert messenger_native(generic(1, 4)) == [
+        "Block 1 (native): attachment.payload.elements[1].buttons: 4 buttons given; Messenger allows at most 3."
+    ]
     assert messenger_native(generic(title="T" * 81)) == [
-        "Block 1 (native): element title is 81 characters; at most 80."
+        "Block 1 (native): attachment.payload.elements[1].title: 81 characters; Messenger allows at most 80."
     ]
     assert messenger_native(generic(subtitle="S" * 81)) == [
-        "Block 1 (native): element subtitle is 81 characters; at most 80."
+        "Block 1 (native): attachment.payload.elements[1].subtitle: 81 characters; Messenger allows at most 80."
     ]
 
 
@@ -257,21 +308,31 @@ def test_messenger_button_template_limits():
                 "payload": {
                     "template_type": "button",
                     "text": text,
-                    "buttons": [{"type": "postback", "title": "B"}] * n,
+                    "buttons": [{"type": "postback", "title": "B", "payload": "P"}] * n,
                 },
             }
         }
 
     assert messenger_native(button_template("t" * 640, 3)) == []
     assert messenger_native(button_template("t" * 641, 3)) == [
-        "Block 1 (native): button template text is 641 characters; at most 640."
+        "Block 1 (native): attachment.payload.text: 641 characters; Messenger allows at most 640."
     ]
-    assert messenger_native(button_template("t", 0)) == ["Block 1 (native): buttons: 0 given, 1 to 3 allowed."]
+    assert messenger_native(button_template("t", 0)) == [
+        "Block 1 (native): attachment.payload.buttons: 0 buttons given; Messenger needs 1 to 3."
+    ]
 
 
-def test_messenger_file_attachment_must_be_https():
+def test_messenger_http_attachment_is_a_warning_not_a_refusal():
     payload = {"attachment": {"type": "file", "payload": {"url": "http://e.com/a.pdf"}}}
-    assert messenger_native(payload) == ["Block 1 (native): the attachment url must be an https:// URL."]
+    body = with_blocks("messenger", {"type": "native", "nativePayload": payload}, messagingType="RESPONSE")
+    assert rules.check(body) == []
+    (warning,) = rules.warnings(body)
+    assert warning.warning and warning.field == "message.contents[1].nativePayload.attachment.payload.url"
+    assert "plain http://" in warning.message
+    payload["attachment"]["payload"]["url"] = "ftp://e.com/a.pdf"
+    assert messenger_native(payload) == [
+        "Block 1 (native): attachment.payload.url: must be the web address (https://…) of the file."
+    ]
 
 
 def test_every_network_error_names_block_field_and_limit():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ott import rules
+from ott import native, rules
 from ott.payloads import Block, Message, build_send_body
 
 json_values = st.recursive(
@@ -69,3 +69,34 @@ def test_a_built_text_message_is_valid_and_stays_valid_whatever_the_key_case(tex
         return value
 
     assert rules.check(recase(body)) == []
+
+
+# Native payloads: shapes close enough to real ones that the walkers go deep (every key they read).
+NATIVE_KEYS = [
+    "type", "text", "altText", "template", "actions", "action", "columns", "label", "uri", "altUri", "desktop",
+    "data", "displayText", "quickReply", "items", "imageUrl", "sender", "name", "iconUrl", "contents", "body",
+    "hero", "footer", "header", "url", "previewUrl", "altContent", "baseUrl", "baseSize", "video", "externalLink",
+    "linkUri", "title", "thumbnailImageUrl", "defaultAction", "originalContentUrl", "previewImageUrl",
+    "attachment", "payload", "template_type", "elements", "buttons", "quick_replies", "content_type",
+    "image_url", "subtitle", "default_action", "messenger_extensions", "attachment_id",
+]  # fmt: skip
+TYPES = ["text", "template", "buttons", "confirm", "carousel", "image_carousel", "flex", "bubble", "box", "button",
+         "image", "video", "uri", "postback", "message", "imagemap", "camera", "richmenuswitch", "file", "generic",
+         "web_url", "action"]  # fmt: skip
+native_like = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.sampled_from(TYPES),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(NATIVE_KEYS), children | st.sampled_from(TYPES), max_size=6)
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(native_like, st.sampled_from(["line", "messenger"]))
+def test_native_checks_never_raise_and_name_a_place(payload, network):
+    found = native.problems(network, payload)
+    assert found == native.problems(network, payload)
+    for finding in found:
+        assert isinstance(finding.path, str) and finding.message
