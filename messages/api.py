@@ -30,6 +30,7 @@ from messages.services import (
     draft_create,
     draft_delete,
     draft_update,
+    draft_warnings_of,
 )
 from ott.payloads import BLOCK_FIELDS, Block, Message, build_send_body
 from ott.text import DEPTH_PROBLEM, newlines, newlines_in, too_deep
@@ -117,6 +118,10 @@ class DraftSerializer(NewlineFieldsMixin, serializers.ModelSerializer):
     network = serializers.CharField(source="sender.network", read_only=True)
     contents = ContentSerializer(many=True, source="blocks")
     payload_preview = serializers.SerializerMethodField(help_text="The request body for a sample recipient")
+    warnings = serializers.SerializerMethodField(
+        help_text="What the network accepts but may not deliver well (an http:// file on Messenger), keyed like "
+        "errors (`contents[1].url`); never a reason to refuse the draft"
+    )
 
     class Meta:
         model = Draft
@@ -132,7 +137,11 @@ class DraftSerializer(NewlineFieldsMixin, serializers.ModelSerializer):
             "notification_type",
             "contents",
             "payload_preview",
+            "warnings",
         ]
+
+    def get_warnings(self, draft: Draft) -> dict[str, list[str]]:
+        return draft_warnings_of(draft)
 
     def get_payload_preview(self, draft: Draft) -> dict:
         return build_send_body(draft.to_message(), message_key=SAMPLE_MESSAGE_KEY, ott_id=SAMPLE_OTT_ID)

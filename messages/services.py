@@ -55,6 +55,7 @@ class DraftProblem:
     block: int | None = None
     advice: str = ""
     documented: bool = False  # `message` is Marketing Cloud's documented text
+    warning: bool = False  # the network accepts it, but it is worth fixing: shown, never refused
 
     @property
     def key(self) -> str:
@@ -65,9 +66,10 @@ class DraftProblem:
     def of(cls, problem: rules.Problem) -> DraftProblem:
         documented = problem.layer == "contract"
         if problem.block is not None and problem.key in BLOCK_FIELD_OF_KEY:
-            return cls(BLOCK_FIELD_OF_KEY[problem.key], problem.message, problem.block, problem.advice, documented)
+            field = BLOCK_FIELD_OF_KEY[problem.key]
+            return cls(field, problem.message, problem.block, problem.advice, documented, problem.warning)
         field = _DRAFT_FIELDS.get(problem.field, "non_field_errors")
-        return cls(field, problem.message, None, problem.advice, documented)
+        return cls(field, problem.message, None, problem.advice, documented, problem.warning)
 
 
 def problems_by_key(problems: list[DraftProblem]) -> dict[str, list[str]]:
@@ -109,6 +111,18 @@ def draft_check(*, sender: Sender, message: Message) -> tuple[dict | None, list[
         return None, problems
     body = build_send_body(message, message_key=SAMPLE_MESSAGE_KEY, ott_id=SAMPLE_OTT_ID)
     return body, problems + [DraftProblem.of(problem) for problem in rules.check(body)]
+
+
+def body_warnings(body: dict | None) -> list[DraftProblem]:
+    """What the network accepts but may not deliver well (an http:// file on Messenger), where it is;
+    never a reason to refuse the draft."""
+    return [] if body is None else [DraftProblem.of(problem) for problem in rules.warnings(body)]
+
+
+def draft_warnings_of(draft: Draft) -> dict[str, list[str]]:
+    """A stored draft's warnings, keyed as the API keys its errors; {} when there are none."""
+    body = build_send_body(draft.to_message(), message_key=SAMPLE_MESSAGE_KEY, ott_id=SAMPLE_OTT_ID)
+    return problems_by_key(body_warnings(body))
 
 
 def draft_problems_of(draft: Draft) -> dict[str, list[str]]:

@@ -15,7 +15,7 @@ from messages.filters import DraftFilterSet
 from messages.forms import MAX_BLOCKS, BlockForm, Composer, error_slot
 from messages.models import Draft
 from messages.preview import bubbles
-from messages.services import DraftInvalid, DraftProblem, draft_check, draft_create, draft_update
+from messages.services import DraftInvalid, DraftProblem, body_warnings, draft_check, draft_create, draft_update
 from messages.views import filtered_page
 from ott.networks import MESSAGE_TAGS, NETWORKS
 from ott.payloads import BLOCK_FIELDS, MESSAGE_FIELDS
@@ -50,6 +50,15 @@ def _place(live: dict, composer: Composer, problem: DraftProblem) -> None:
         live["summary"].append({**entry, "label": "Blocks" if problem.field == "contents" else "Message"})
 
 
+def _place_warning(live: dict, composer: Composer, problem: DraftProblem) -> None:
+    """A warning goes beside its field only: it does not stop the draft being saved or sent."""
+    form = composer.block_form(problem.block) if problem.block is not None else composer.form
+    if form is not None and problem.field in form.fields:
+        prefix = "draft" if problem.block is None else form.prefix
+        entry = {**_entry("", problem.advice or problem.message), "warning": True}
+        live["slots"].setdefault(error_slot(prefix, problem.field), []).append(entry)
+
+
 def _evaluate(composer: Composer) -> dict:
     """Check what the page holds, once: fields that do not parse, then the message rules on the body
     it would send. Returns the live context: error slots by id, the summary, the preview and JSON."""
@@ -71,6 +80,8 @@ def _evaluate(composer: Composer) -> dict:
     if composer.blocks_parsed():  # the rules judge the whole message, not part of it
         for problem in problems:
             _place(live, composer, problem)
+        for warning in body_warnings(body):
+            _place_warning(live, composer, warning)
     if body is not None:
         live.update(body_json=json.dumps(body, indent=2, ensure_ascii=False), bubbles=bubbles(message))
     live["ok"] = not live["summary"] and composer.blocks_parsed()

@@ -243,7 +243,7 @@ def test_duplicate_and_delete_leave_history_alone(marketer, line_draft, settings
         ),
         (
             "line",
-            {"type": "native", "native_payload": {"type": "flex", "altText": "x", "contents": {}}},
+            {"type": "native", "native_payload": {"type": "flex", "altText": "x", "contents": {"type": "bubble"}}},
             "LINE flex message",
         ),
         ("messenger", {"type": "image", "url": "https://e.com/m.jpg"}, 'src="https://e.com/m.jpg"'),

@@ -89,7 +89,10 @@ def test_problems_keep_their_place_as_block_and_field(marketer, line_sender, mes
     assert body["message"]["contents"][1]["nativePayload"] == buttons
     assert {(p.block, p.field) for p in problems} == {(2, "native_payload")}
     assert problems[0].key == "contents[2].native_payload"
-    assert problems[0].advice.startswith("At template.text: buttons text is 161 characters")
+    assert [p.advice for p in problems] == [
+        "In the native payload, at template.actions: 0 actions given; LINE needs 1 to 4.",
+        "In the native payload, at template.text: 161 characters; LINE allows at most 160.",
+    ]
     _, problems = draft_check(sender=messenger_sender, message=text(notification_type="LOUD"))
     assert [(p.block, p.field, p.documented) for p in problems] == [
         (None, "messaging_type", True),
