@@ -125,7 +125,10 @@ def test_api_send_then_watch(live_sandbox, marketer, line_draft):
     assert answer.json() == {"id": answer.json()["id"], "status": "queued", "total": 2}
     send = run_worker(Send.objects.get(pk=answer.json()["id"]))
     data = api.get(f"/api/v1/sends/{send.pk}/").json()
-    assert data["counts"] == {"queued": 0, "sending": 0, "sent": 2, "rejected": 0, "failed": 0, "canceled": 0}
+    assert data["counts"] == {
+        **dict.fromkeys(("queued", "sending", "rejected", "failed", "canceled", "suppressed", "capped"), 0),
+        "sent": 2,
+    }
     assert data["created_by"] == "mark-marketer" and data["draft"] == line_draft.pk
     deliveries = api.get("/api/v1/deliveries/", {"send": send.pk, "q": "U2"}).json()
     assert deliveries["count"] == 1

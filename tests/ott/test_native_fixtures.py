@@ -152,7 +152,7 @@ def line_spots(payload: dict) -> Iterator[Spot]:
     if kind == "text":
         yield Spot(("text",), *_text(5000, "utf16"), "text 5,000 UTF-16 units")
     if kind in ("template", "imagemap", "flex"):
-        yield Spot(("altText",), *_text(1500, "utf16"), "altText 1,500 UTF-16 units")
+        yield Spot(("altText",), *_text(400, "utf16"), "altText 400 UTF-16 units")
     if kind in ("image", "video", "audio"):
         yield _https(("originalContentUrl",))
     if kind in ("image", "video"):

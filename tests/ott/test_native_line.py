@@ -223,20 +223,21 @@ def template(altText: str = "Menu", **inner) -> dict:
 @pytest.mark.parametrize(
     ("alt_text", "ok"),
     [
-        (APPLE * 750, True),  # 1,500 UTF-16 units
-        (APPLE * 750 + "a", False),  # 1,501 units in 751 characters
-        (APPLE * 201, True),  # the 201 apples: 402 units, within LINE's 1,500
-        (KANJI * 1500, True),
-        (KANJI * 1501, False),
-        (FLAG * 375, True),
-        (FLAG * 375 + "a", False),
+        (APPLE * 200, True),  # 400 UTF-16 units
+        (APPLE * 200 + "a", False),  # 401 units in 201 characters
+        (APPLE * 201, False),  # the 201 apples: 402 units
+        (KANJI * 400, True),
+        (KANJI * 401, False),
+        (FLAG * 100, True),  # a flag is 4 units
+        (FLAG * 100 + "a", False),
     ],
 )
-def test_alt_text_at_most_1500_utf16_units(alt_text, ok):
+def test_alt_text_at_most_400_utf16_units(alt_text, ok):
     found = refusals(template(alt_text))
     assert (found == []) is ok
     if not ok:
-        assert found == [("altText", "1,501 UTF-16 code units (an emoji counts 2); LINE allows at most 1,500.")]
+        units = len(alt_text.encode("utf-16-le")) // 2
+        assert found == [("altText", f"{units:,} UTF-16 code units (an emoji counts 2); LINE allows at most 400.")]
 
 
 # --- templates -------------------------------------------------------------------------------------------
@@ -423,8 +424,8 @@ def flex(contents, altText="Flex") -> dict:
 def test_flex_needs_alt_text_and_a_container():
     assert refusals(flex(bubble())) == []
     assert refusals({"type": "flex", "contents": bubble()}) == [("altText", "missing; LINE requires it.")]
-    assert refusals(flex(bubble(), altText=APPLE * 751)) == [
-        ("altText", "1,502 UTF-16 code units (an emoji counts 2); LINE allows at most 1,500.")
+    assert refusals(flex(bubble(), altText=APPLE * 201)) == [
+        ("altText", "402 UTF-16 code units (an emoji counts 2); LINE allows at most 400.")
     ]
     assert refusals({"type": "flex", "altText": "a"}) == [("contents", "missing; LINE requires it.")]
     assert refusals(flex({"type": "grid"})) == [("contents.type", "must be one of: bubble, carousel.")]

@@ -179,10 +179,10 @@ def test_a_native_problem_names_its_path_inside_the_payload():
     assert problem.advice == "In the native payload, at template.actions: 5 actions given; LINE allows at most 4."
 
 
-def test_line_template_alt_text_required_and_at_most_1500_utf16_units():
-    assert line_native({**buttons(), "altText": "a" * 1500}) == []
-    assert line_native({**buttons(), "altText": "a" * 1501}) == [
-        "Block 1 (native): altText: 1,501 UTF-16 code units (an emoji counts 2); LINE allows at most 1,500."
+def test_line_template_alt_text_required_and_at_most_400_utf16_units():
+    assert line_native({**buttons(), "altText": "a" * 400}) == []
+    assert line_native({**buttons(), "altText": "a" * 401}) == [
+        "Block 1 (native): altText: 401 UTF-16 code units (an emoji counts 2); LINE allows at most 400."
     ]
     payload = buttons()
     del payload["altText"]

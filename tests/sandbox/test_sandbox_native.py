@@ -83,10 +83,10 @@ def test_a_line_payload_past_a_limit_ends_in_an_error_event_naming_its_path(sand
         (
             {
                 "type": "template",
-                "altText": "🍎" * 751,
+                "altText": "🍎" * 201,
                 "template": {"type": "confirm", "text": "Sure?", "actions": []},
             },
-            "Block 1 (native): altText: 1,502 UTF-16 code units (an emoji counts 2); LINE allows at most 1,500.; "
+            "Block 1 (native): altText: 402 UTF-16 code units (an emoji counts 2); LINE allows at most 400.; "
             "Block 1 (native): template.actions: 0 actions given; LINE needs exactly 2.",
         ),
         (
