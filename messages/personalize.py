@@ -163,6 +163,26 @@ def sample_values(body: dict) -> dict[str, str]:
     return {p.column: p.default or p.column for p in placeholders(body)}
 
 
+SAMPLE_URL = "https://example.com/sample"
+
+
+def sample(body: dict) -> dict:
+    """The body as a draft check judges it without a recipient: each placeholder stands in as its
+    default or its column name, and a URL field that is one placeholder and nothing else as an
+    https address (each recipient's filled body is judged again when the send is prepared)."""
+    values = sample_values(body)
+    contents = []
+    for block in _contents(body):
+        if isinstance(block, dict):
+            block = dict(block)
+            for field in ("url", "altUrl"):
+                text = block.get(field)
+                if isinstance(text, str) and (match := _PLACEHOLDER.fullmatch(text.strip())):
+                    block[field] = Placeholder.of(match).default or SAMPLE_URL
+        contents.append(block)
+    return fill({**body, "message": {**body["message"], "contents": contents}}, values)
+
+
 def keyed(values: Mapping[str, Any]) -> dict[str, str]:
     """A recipient's values keyed as placeholders name them; None becomes ""."""
     return {column_key(str(name)): "" if value is None else str(value) for name, value in values.items()}

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from messages import lifecycle, preparation
+from messages import lifecycle, personalize, preparation
 from messages.draft_changes import DraftVersion, change_lines
 from messages.models import ContentBlock, Draft, DraftChange, DraftSeen, RecipientList, Send, SendEvent
 from messages.recipients import row_problems
@@ -110,7 +110,22 @@ def draft_check(*, sender: Sender, message: Message) -> tuple[dict | None, list[
     if any(problem.field == "native_payload" for problem in problems):
         return None, problems
     body = build_send_body(message, message_key=SAMPLE_MESSAGE_KEY, ott_id=SAMPLE_OTT_ID)
-    return body, problems + [DraftProblem.of(problem) for problem in rules.check(body)]
+    return body, problems + placeholder_problems(body) + [DraftProblem.of(p) for p in rules.check(checkable(body))]
+
+
+def checkable(body: dict) -> dict:
+    """The body the rules judge for a draft: placeholders stand in as their default or column name
+    (each recipient's filled body is judged again when the send is prepared)."""
+    return personalize.sample(body) if personalize.has_placeholders(body) else body
+
+
+def placeholder_problems(body: dict) -> list[DraftProblem]:
+    out = []
+    for problem in personalize.problems(body):
+        block, _, key = problem.path.partition("].")
+        field = BLOCK_FIELD_OF_KEY.get(key.split(".")[0].split("[")[0], "contents")
+        out.append(DraftProblem(field, problem.message, int(block.removeprefix("contents["))))
+    return out
 
 
 def body_warnings(body: dict | None) -> list[DraftProblem]:

@@ -83,3 +83,23 @@ def test_sample_values_keep_a_draft_checkable_without_a_recipient():
     sample = personalize.fill(body, personalize.sample_values(body))
     assert sample["message"]["contents"][0]["url"] == "https://example.com/code.png"
     assert personalize.has_placeholders(body) and not personalize.has_placeholders(sample)
+
+
+@pytest.mark.django_db
+def test_a_draft_with_placeholders_is_checked_with_stand_ins_and_a_malformed_one_is_named(marketer, line_sender):
+    from messages.services import DraftInvalid, draft_create
+    from ott.payloads import Block, Message
+
+    good = Message(
+        blocks=(
+            Block("text", text='Hi {{ first_name | default: "friend" }} 🎉'),
+            Block("image", url="{{ image }}", alt_url="https://example.com/{{ code }}.png"),
+        )
+    )
+    draft = draft_create(owner=marketer, name="Personal", sender=line_sender, message=good)
+    assert draft.blocks.first().text.startswith("Hi {{ first_name")  # stored as written
+    bad = Message(blocks=(Block("text", text="Hi {{ first name }}"),))
+    with pytest.raises(DraftInvalid) as refused:
+        draft_create(owner=marketer, name="Broken", sender=line_sender, message=bad)
+    assert "contents[1].text" in refused.value.errors
+    assert "{{ column }}" in refused.value.errors["contents[1].text"][0]
