@@ -16,6 +16,8 @@ from ott.networks import NETWORKS, active_flag
 
 # Portal fields -> the registration attribute whose label (and meaning) they share.
 _PORTAL_FIELDS = {"sender_id": "id", "name": "name", "is_active": "isActive"}
+# Portal fields Marketing Cloud has no attribute for (yes/no flags).
+PORTAL_ONLY_LABELS = {"requires_approval": "Requires approval"}
 EMPTY = "—"
 
 
@@ -37,6 +39,8 @@ def _labels(network: str) -> dict[str, tuple[str, bool]]:
 
 
 def label_of(network: str, key: str) -> str:
+    if key in PORTAL_ONLY_LABELS:
+        return PORTAL_ONLY_LABELS[key]
     if network in NETWORKS and key in _labels(network):
         return _labels(network)[key][0]
     return {"name": "Name", "is_active": "Active", "sender_id": "Sender ID"}.get(key, key)
@@ -45,7 +49,8 @@ def label_of(network: str, key: str) -> str:
 def value_text(network: str, key: str, value) -> str:
     if value is None or value == "":
         return EMPTY
-    is_flag = key == "is_active" or (network in NETWORKS and _labels(network).get(key, ("", False))[1])
+    is_flag = key in ("is_active", *PORTAL_ONLY_LABELS)
+    is_flag = is_flag or (network in NETWORKS and _labels(network).get(key, ("", False))[1])
     if is_flag:
         return "Yes" if active_flag(value) else "No"
     return str(value)
@@ -67,7 +72,8 @@ class ChangeLine:
 
 def change_lines(network: str, changes: dict) -> list[ChangeLine]:
     """A change log entry's {key: [old, new]} as lines, portal fields first, one line per label."""
-    ordered = [key for key in _PORTAL_FIELDS if key in changes] + [k for k in changes if k not in _PORTAL_FIELDS]
+    portal = [*_PORTAL_FIELDS, *PORTAL_ONLY_LABELS]
+    ordered = [key for key in portal if key in changes] + [k for k in changes if k not in portal]
     lines, seen = [], set()
     for key in ordered:
         label = label_of(network, key)

@@ -143,9 +143,15 @@ def _foreign_fields(network: str) -> dict[str, str]:
 
 
 class SenderEditForm(forms.Form):
-    """Rename, deactivate or reactivate: a change in the portal only (no secrets needed)."""
+    """Rename, deactivate or reactivate, require approval or not: a change in the portal only (no
+    secrets needed)."""
 
     name = _name_field()
     is_active = forms.BooleanField(
         label="Active", required=False, help_text="An inactive sender cannot be chosen for a draft or start a new send."
+    )
+    requires_approval = forms.BooleanField(
+        label="Requires approval",
+        required=False,
+        help_text="Every send from it waits until a second person (an approver or an admin) approves it.",
     )

@@ -116,6 +116,12 @@ def _shown(sender: Sender) -> dict:
     return {"sender_id": sender.sender_id, "name": sender.name, "is_active": sender.is_active, **others}
 
 
+def _editable(sender: Sender) -> dict:
+    """What the change log compares for a change in the portal: also the portal's own settings
+    (which a registration or an import never touches)."""
+    return {**_shown(sender), "requires_approval": sender.requires_approval}
+
+
 def _diff(before: dict, after: dict) -> dict:
     return {
         key: [before.get(key), after.get(key)]
@@ -124,17 +130,28 @@ def _diff(before: dict, after: dict) -> dict:
     }
 
 
-def sender_update(*, sender: Sender, user, name: str | None = None, is_active: bool | None = None) -> Sender:
-    """Rename, deactivate or reactivate in the portal (Marketing Cloud keeps its registration)."""
-    before = _shown(sender)
+def sender_update(
+    *,
+    sender: Sender,
+    user,
+    name: str | None = None,
+    is_active: bool | None = None,
+    requires_approval: bool | None = None,
+) -> Sender:
+    """Rename, deactivate or reactivate, require approval or not, in the portal (Marketing Cloud keeps
+    its registration). None leaves a field as it is. Sends already waiting keep what they were created
+    with: the flag decides for new sends."""
+    before = _editable(sender)
     if name is not None:
         sender.name = name
     if is_active is not None:
         sender.is_active = is_active
-    changes = _diff(before, _shown(sender))
+    if requires_approval is not None:
+        sender.requires_approval = requires_approval
+    changes = _diff(before, _editable(sender))
     if changes:
         with transaction.atomic():
-            sender.save(update_fields=["name", "is_active", "updated_at"])
+            sender.save(update_fields=["name", "is_active", "requires_approval", "updated_at"])
             _log(sender, user, SenderChange.Action.UPDATED, changes)
     return sender
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404
@@ -40,6 +41,7 @@ def _detail(request, sender: Sender, edit_form: SenderEditForm, status: int = 20
         "changes": sender.changes.select_related("user")[:100],
         "edit_form": edit_form,
         "can_delete": not sender_has_history(sender),
+        "approval_min": settings.OTT_APPROVAL_MIN_RECIPIENTS,
     }
     return render(request, "senders/detail.html", context, status=status)
 
@@ -47,7 +49,8 @@ def _detail(request, sender: Sender, edit_form: SenderEditForm, status: int = 20
 @capability_required("view_senders")
 def sender_detail(request, pk: int):
     sender = get_object_or_404(Sender.objects.select_related("registered_by"), pk=pk)
-    return _detail(request, sender, SenderEditForm(initial={"name": sender.name, "is_active": sender.is_active}))
+    initial = {"name": sender.name, "is_active": sender.is_active, "requires_approval": sender.requires_approval}
+    return _detail(request, sender, SenderEditForm(initial=initial))
 
 
 def _registration(request, network: str, existing: Sender | None):

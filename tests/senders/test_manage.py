@@ -238,3 +238,25 @@ def test_the_admin_site_shows_senders_read_only(admin, sender):
     page = client.get(f"/admin/senders/sender/{sender.pk}/change/").content.decode()
     assert "Tokyo store" in page and 'name="_save"' not in page
     assert client.get(f"/admin/senders/sender/{sender.pk}/delete/").status_code == 403
+
+
+def test_admin_marks_a_sender_as_requiring_approval_with_a_change_log(admin, marketer, sender):
+    client = client_for(admin)
+    assert 'name="requires_approval"' in client.get(f"/senders/{sender.pk}/").content.decode()
+    refused = client_for(marketer).post(f"/senders/{sender.pk}/edit/", {"name": "x", "requires_approval": "on"})
+    assert refused.status_code == 403
+    client.post(f"/senders/{sender.pk}/edit/", {"name": "Tokyo store", "is_active": "on", "requires_approval": "on"})
+    sender.refresh_from_db()
+    assert sender.requires_approval and sender.is_active
+    change = SenderChange.objects.get()
+    assert change.changes == {"requires_approval": [False, True]} and change.user == admin
+    page = client.get(f"/senders/{sender.pk}/").content.decode()
+    assert "Required: every send from it waits until a second person" in page
+    assert "Requires approval: No → Yes" in page  # the change log says it in words
+    assert "Approval required" in client.get("/senders/").content.decode()
+    # A rename through the API leaves the flag as it is.
+    api = APIClient()
+    api.force_authenticate(admin)
+    assert api.patch(f"/api/v1/senders/{sender.pk}/", {"name": "Tokyo 3"}, format="json").status_code == 200
+    sender.refresh_from_db()
+    assert sender.requires_approval and sender.name == "Tokyo 3"
