@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from ott.networks import LINE, MESSENGER
-from ott.payloads import Message
+from ott.payloads import BLOCK_FIELD_OF_KEY, Block, Message
 
 
 def _https(url: Any) -> str:
@@ -154,3 +154,17 @@ def bubbles(message: Message) -> list[dict]:
             payload, draw = block.native_payload, _NATIVE.get(message.network)
             out.append(draw(payload) if isinstance(payload, dict) and draw else _json_card(payload, "Native payload"))
     return out
+
+
+def template_bubbles(template: dict) -> list[dict]:
+    """The bubbles of a send's frozen message (its template: the body without messageKey and to), so
+    an approver sees what will go out, not what the draft says now."""
+    message = template.get("message") if isinstance(template, dict) else None
+    contents = message.get("contents") if isinstance(message, dict) else None
+    blocks = tuple(
+        Block(**{BLOCK_FIELD_OF_KEY[key]: value for key, value in content.items() if key in BLOCK_FIELD_OF_KEY})
+        for content in contents or ()
+        if isinstance(content, dict) and "type" in content
+    )
+    network = (template.get("from") or {}).get("senderType", "")
+    return bubbles(Message(network=network, blocks=blocks))

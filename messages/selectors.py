@@ -12,7 +12,7 @@ from datetime import datetime, time
 from time import monotonic
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -238,3 +238,38 @@ def dashboard(now=None) -> Dashboard:
         days=list(per_day.items()),
         last_sends=list(Send.objects.select_related("created_by")[:5]),
     )
+
+
+# Sends that have not finished, in the order a person looks at them: what waits for someone first.
+ACTIVE_SENDS = (
+    Send.Status.PENDING_APPROVAL,
+    Send.Status.PAUSED,
+    Send.Status.PREPARING,
+    Send.Status.SCHEDULED,
+    Send.Status.QUEUED,
+    Send.Status.RUNNING,
+)
+
+
+def sends_active(limit: int = 10) -> list[Send]:
+    """Sends not finished yet (waiting for approval, paused, being prepared, scheduled, queued,
+    running): those waiting for a person first, then by start time, then newest."""
+    rank = Case(*(When(status=status, then=Value(n)) for n, status in enumerate(ACTIVE_SENDS)))
+    rows = Send.objects.filter(status__in=ACTIVE_SENDS).select_related("created_by").annotate(rank=rank)
+    return list(rows.order_by("rank", F("scheduled_at").asc(nulls_last=True), "-created_at", "-id")[:limit])
+
+
+def sends_awaiting_approval_by(user, limit: int = 20) -> list[Send]:
+    """Sends waiting for approval that `user` may approve: those someone else created."""
+    waiting = Send.objects.filter(status=Send.Status.PENDING_APPROVAL).exclude(created_by=user)
+    return list(waiting.select_related("created_by", "sender").order_by("scheduled_at", "created_at")[:limit])
+
+
+def sends_ahead(now, days: int = 7) -> tuple[list[Send], list[Send]]:
+    """Sends that start within `days` (scheduled, or waiting for approval with a start time), by start
+    time; and those waiting for approval without one (they start as soon as they are approved)."""
+    waiting = (Send.Status.SCHEDULED, Send.Status.PENDING_APPROVAL)
+    base = Send.objects.filter(status__in=waiting).select_related("created_by", "sender")
+    timed = base.filter(scheduled_at__lt=now + timezone.timedelta(days=days)).order_by("scheduled_at", "id")
+    untimed = base.filter(status=Send.Status.PENDING_APPROVAL, scheduled_at__isnull=True).order_by("created_at", "id")
+    return list(timed), list(untimed)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messages.views import drafts, history, sends
+from messages.views import campaign, drafts, history, sends
 
 app_name = "messages"
 
@@ -14,10 +14,17 @@ urlpatterns = [
     path("drafts/<int:pk>/send/", sends.send_start, name="send-start"),
     path("drafts/<int:pk>/send-test/", sends.send_test_view, name="send-test"),
     path("sends/", sends.send_list, name="send-list"),
+    path("sends/scheduled/", campaign.send_scheduled, name="send-scheduled"),
     path("sends/confirm/<uuid:pk>/", sends.send_confirm, name="send-confirm"),
     path("sends/<int:pk>/", sends.send_detail, name="send-detail"),
     path("sends/<int:pk>/progress/", sends.send_progress_view, name="send-progress"),
     path("sends/<int:pk>/cancel/", sends.send_cancel_view, name="send-cancel"),
+    path("sends/<int:pk>/approve/", campaign.send_approve_view, name="send-approve"),
+    path("sends/<int:pk>/reject/", campaign.send_reject_view, name="send-reject"),
+    path("sends/<int:pk>/pause/", campaign.send_pause_view, name="send-pause"),
+    path("sends/<int:pk>/resume/", campaign.send_resume_view, name="send-resume"),
+    path("sends/<int:pk>/reschedule/", campaign.send_reschedule_view, name="send-reschedule"),
+    path("sends/<int:pk>/retry-failed/", campaign.send_retry_failed_view, name="send-retry-failed"),
     path("sends/<int:pk>/refused.csv", sends.send_refused, name="send-refused"),
     path("history/", history.delivery_list, name="delivery-list"),
     path("history/export.csv", history.delivery_export, name="delivery-export"),

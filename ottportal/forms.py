@@ -15,7 +15,8 @@ MAX_TEST_RECIPIENTS = 10
 
 
 @cache
-def _zones() -> list[tuple[str, str]]:
+def time_zones() -> list[tuple[str, str]]:
+    """Every zone a person may choose, as (name, the name with spaces), sorted."""
     return [(zone, zone.replace("_", " ")) for zone in sorted(available_timezones()) if "/" in zone or zone == "UTC"]
 
 
@@ -28,7 +29,7 @@ class UserSettingsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [("", f"The portal's default ({settings.TIME_ZONE})"), *_zones()]
+        self.fields["time_zone"].choices = [("", f"The portal's default ({settings.TIME_ZONE})"), *time_zones()]
         for network in NETWORKS.values():
             self.fields[f"test_{network.name}"] = forms.CharField(
                 required=False,

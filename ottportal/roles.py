@@ -65,6 +65,16 @@ def has_capability(user, capability: str) -> bool:
     return bool(user_roles(user) & allowed)
 
 
+def users_with(capability: str):
+    """The active users who hold a capability (superusers count as admins), by username."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    roles = CAPABILITIES[capability]
+    holders = Q(groups__name__in=roles) | (Q(is_superuser=True) if ADMINS in roles else Q(pk__in=[]))
+    return get_user_model().objects.filter(holders, is_active=True).distinct().order_by("username")
+
+
 def capability_required(capability: str):
     """View decorator: 403 (the "no access" page) unless the user's role has the capability."""
     if capability not in CAPABILITIES:
@@ -101,6 +111,7 @@ NAVIGATION: tuple[tuple[str, str, str, str], ...] = (
     ("view_senders", "senders:list", "Senders", "Messenger pages and LINE channels registered with Marketing Cloud."),
     ("view_drafts", "messages:draft-list", "Drafts", "Compose messages with a live preview."),
     ("view_history", "messages:send-list", "Sends", "Progress of every send."),
+    ("view_history", "messages:send-scheduled", "Scheduled", "What starts in the next 7 days, or waits for approval."),
     ("view_history", "messages:delivery-list", "History", "Every delivery, filterable, exportable."),
     ("view_audit", "audit", "Audit log", "Logins, failed logins and sender changes."),
 )

@@ -15,11 +15,11 @@ from django.views.decorators.http import require_GET
 
 from messages.charts import deliveries_per_day_svg
 from messages.models import DraftChange
-from messages.selectors import STATUS_NAMES, dashboard
+from messages.selectors import STATUS_NAMES, dashboard, sends_active, sends_awaiting_approval_by
 from messages.workers import worker_state
 from ottportal.forms import UserSettingsForm
 from ottportal.models import settings_of
-from ottportal.roles import capability_required, user_roles
+from ottportal.roles import capability_required, has_capability, user_roles
 from senders.models import SenderChange
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,13 @@ def home(request):
     if not user_roles(request.user):
         raise PermissionDenied("Your account has no role, so there is nothing you can use yet.")
     board = dashboard()
-    context = {"board": board, "chart": deliveries_per_day_svg(board.days), "statuses": STATUS_NAMES}
+    context = {
+        "board": board,
+        "chart": deliveries_per_day_svg(board.days),
+        "statuses": STATUS_NAMES,
+        "active": sends_active(),
+        "for_me": sends_awaiting_approval_by(request.user) if has_capability(request.user, "approve") else [],
+    }
     return render(request, "ottportal/home.html", context)
 
 

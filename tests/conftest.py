@@ -16,7 +16,7 @@ from django.test import Client
 
 from messages.services import draft_create
 from ott.payloads import Block, Message
-from ottportal.roles import ADMINS, AUDITORS, MARKETERS
+from ottportal.roles import ADMINS, APPROVERS, AUDITORS, MARKETERS
 from sandbox.models import SandboxRegistration
 from senders.models import Sender
 
@@ -63,14 +63,20 @@ def auditor(db) -> User:
 
 
 @pytest.fixture
+def approver(db) -> User:
+    """Approves (or rejects) other people's sends; cannot compose or send."""
+    return _persona("april-approver", APPROVERS)
+
+
+@pytest.fixture
 def outsider(db) -> User:
     """Logged in, but in no role."""
     return _persona("oscar-outsider", None)
 
 
 @pytest.fixture
-def personas(admin, marketer, auditor, outsider) -> dict[str, User]:
-    return {"admin": admin, "marketer": marketer, "auditor": auditor, "outsider": outsider}
+def personas(admin, marketer, approver, auditor, outsider) -> dict[str, User]:
+    return {"admin": admin, "marketer": marketer, "approver": approver, "auditor": auditor, "outsider": outsider}
 
 
 def client_for(user: User | None) -> Client:

@@ -12,14 +12,15 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRefresh
 
 from messages.export import refused_csv
 from messages.filters import SendFilterSet
 from messages.models import Draft, RecipientList, Send
 from messages.preview import bubbles
-from messages.progress import send_progress
 from messages.recipients import Recipients, parse_csv, parse_text, recipient_list_create, row_problems
-from messages.selectors import send_counts, send_errors
+from messages.schedule import ConfirmForm
+from messages.selectors import send_counts
 from messages.services import (
     SAMPLE_MESSAGE_KEY,
     SendRefused,
@@ -30,8 +31,10 @@ from messages.services import (
 )
 from messages.uploads import UploadLimit
 from messages.views import filtered_page
+from messages.views.campaign import approval_notice, what_next
+from messages.views.send_page import progress_context, render_send_page
 from ott.payloads import build_send_body
-from ottportal.roles import capability_required, has_capability
+from ottportal.roles import capability_required
 
 INVALID_SHOWN = 200
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -166,16 +169,28 @@ def send_test_view(request, pk: int):
 @capability_required("send")
 def send_confirm(request, pk):
     """The last look before sending: counts, the phone preview and the exact body for the first
-    recipient, the refused lines, then the button. POST queues it."""
+    recipient, the refused lines, when it starts (and whether it will wait for approval), then the
+    button. POST creates the send."""
     pending = get_object_or_404(RecipientList.objects.select_related("draft__sender"), pk=pk, created_by=request.user)
-    draft = pending.draft
-    if request.method == "POST":
+    draft, total = pending.draft, len(pending.recipients)
+    form = ConfirmForm(request.POST if request.method == "POST" else None, user=request.user, total=total)
+    if request.method == "POST" and form.is_valid():
+        start = form.cleaned_data["start"]
         try:
-            send = send_recipient_list(pending.pk, request.user)
+            send = send_recipient_list(
+                pending.pk,
+                request.user,
+                scheduled_at=start.at,
+                time_zone=start.zone,
+                canary=form.cleaned_data.get("canary", False),
+            )
         except SendRefused as exc:
-            messages.error(request, str(exc))
+            if exc.field == "scheduled_at":
+                form.refused(str(exc))
+            else:
+                messages.error(request, str(exc))
         else:
-            messages.success(request, f"Queued {send.total:,} {'delivery' if send.total == 1 else 'deliveries'}.")
+            messages.success(request, what_next(send, start))
             return redirect("messages:send-detail", pk=send.pk)
     first = pending.recipients[0]
     message = draft.to_message()
@@ -183,14 +198,16 @@ def send_confirm(request, pk):
     context = {
         "draft": draft,
         "pending": pending,
-        "total": len(pending.recipients),
+        "total": total,
         "invalid": pending.invalid[:INVALID_SHOWN],
         "invalid_more": max(0, pending.invalid_count - len(pending.invalid[:INVALID_SHOWN])),
         "body_json": json.dumps(body, indent=2, ensure_ascii=False),
         "bubbles": bubbles(message),
         "problems": draft_problems_of(draft),
+        "form": form,
+        "approval": approval_notice(draft.sender, total, request.user),
     }
-    return render(request, "messages/send_confirm.html", context)
+    return render(request, "messages/send_confirm.html", context, status=400 if form.errors else 200)
 
 
 @capability_required("view_history")
@@ -202,28 +219,22 @@ def send_refused(request, pk: int):
     return response
 
 
-def _progress_context(request, send: Send) -> dict:
-    progress = send_progress(send)
-    return {
-        "send": send,
-        "progress": progress,
-        "errors": send_errors(send),
-        "refused_more": max(0, send.invalid_count - 50),
-        "can_cancel": has_capability(request.user, "send") and not send.is_finished,
-    }
-
-
 @capability_required("view_history")
 def send_detail(request, pk: int):
-    send = get_object_or_404(Send.objects.select_related("created_by", "sender", "draft"), pk=pk)
-    return render(request, "messages/send_detail.html", _progress_context(request, send))
+    send = get_object_or_404(Send.objects.select_related("created_by", "sender", "draft", "retry_of"), pk=pk)
+    return render_send_page(request, send)
 
 
 @capability_required("view_history")
 def send_progress_view(request, pk: int):
-    """The live part of the send page (htmx polls it while the send runs)."""
+    """The live part of the send page (htmx polls it while the send is not finished). When the status
+    has changed since the page was drawn (`shown`), the whole page is drawn again: what a person may
+    do (pause, approve, reschedule...) depends on it."""
     send = get_object_or_404(Send, pk=pk)
-    return render(request, "messages/inc/send_progress.html", _progress_context(request, send))
+    shown = request.GET.get("shown")
+    if request.htmx and shown and shown != send.status:
+        return HttpResponseClientRefresh()
+    return render(request, "messages/inc/send_progress.html", progress_context(request, send))
 
 
 @capability_required("send")
@@ -231,7 +242,7 @@ def send_cancel_view(request, pk: int):
     """GET: what canceling will do, and a button to confirm. POST: cancel."""
     send = get_object_or_404(Send, pk=pk)
     if request.method != "POST":
-        return render(request, "messages/send_cancel.html", _progress_context(request, send))
+        return render(request, "messages/send_cancel.html", progress_context(request, send))
     try:
         result = send_cancel(send, request.user)
     except SendRefused as exc:

@@ -12,7 +12,13 @@ from django.utils.html import format_html
 
 register = template.Library()
 
-WHEN_FORMAT = "Y-m-d H:i:s T"
+WHEN_FORMAT = "Y-m-d H:i:s"
+
+
+def zone_abbreviation(local: datetime) -> str:
+    """`JST`, `EDT`: from the time itself, so an hour that happens twice (autumn's repeated hour) still
+    says which of the two it is (Django's `T` format leaves such times without a zone)."""
+    return local.strftime("%Z") if local.tzinfo else ""
 
 
 @register.filter
@@ -22,9 +28,18 @@ def when(value, seconds: bool = True):
     if not isinstance(value, datetime):
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
-    shown = format_date(local, WHEN_FORMAT if seconds else "Y-m-d H:i T")
+    shown = f"{format_date(local, WHEN_FORMAT if seconds else 'Y-m-d H:i')} {zone_abbreviation(local)}".strip()
     utc = format_date(value.astimezone(UTC), "Y-m-d H:i:s") + " UTC" if timezone.is_aware(value) else ""
     return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), utc, shown)
+
+
+@register.filter
+def when_utc(value):
+    """`2026-11-30 08:20 UTC`: the same instant for everyone, beside a time shown in the viewer's zone."""
+    if not isinstance(value, datetime) or not timezone.is_aware(value):
+        return ""
+    shown = format_date(value.astimezone(UTC), "Y-m-d H:i") + " UTC"
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), shown)
 
 
 @register.filter

@@ -35,3 +35,11 @@ document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("form[aria-busy]").forEach((form) => form.removeAttribute("aria-busy"));
   });
 });
+
+// The start-time fields: choosing a date, a time or a zone means "At a date and time".
+document.addEventListener("change", (event) => {
+  const fieldset = event.target.closest("[data-start-time]");
+  if (!fieldset || !event.target.closest(".start-at")) return;
+  const at = fieldset.querySelector('input[type=radio][value="at"]');
+  if (at) at.checked = true;
+});

@@ -18,17 +18,11 @@ from messages.models import Delivery, Send, SendEvent
 from messages.services import NotAllowed, SendRefused, send_create
 from messages.tasks import start_send, take_up_lost_sends
 from sandbox.models import SandboxMessage
-from tests.conftest import _persona
 from tests.messages.conftest import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SS = Send.Status
-
-
-@pytest.fixture
-def approver(db):
-    return _persona("april-approver", "Approvers")
 
 
 def _events(send: Send) -> list[str]:

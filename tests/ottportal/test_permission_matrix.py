@@ -48,6 +48,13 @@ MATRIX: dict[str, tuple[str, str]] = {
     "/sends/1/": ("view_history", "view_history"),
     "/sends/1/progress/": ("view_history", "view_history"),
     "/sends/1/cancel/": ("send", "send"),
+    "/sends/1/approve/": ("approve", "approve"),
+    "/sends/1/reject/": ("approve", "approve"),
+    "/sends/1/pause/": ("send", "send"),
+    "/sends/1/resume/": ("send", "send"),
+    "/sends/1/reschedule/": ("send", "send"),
+    "/sends/1/retry-failed/": ("send", "send"),
+    "/sends/scheduled/": ("view_history", "view_history"),
     "/sends/1/refused.csv": ("view_history", "view_history"),
     "/history/": ("view_history", "view_history"),
     "/history/export.csv": ("view_history", "view_history"),
@@ -97,7 +104,7 @@ def _allowed(rule: str, user) -> bool | None:
     return has_capability(user, rule)
 
 
-@pytest.mark.parametrize("persona", ["anonymous", "outsider", "auditor", "marketer", "admin"])
+@pytest.mark.parametrize("persona", ["anonymous", "outsider", "auditor", "approver", "marketer", "admin"])
 def test_permission_matrix(persona, personas):
     user = None if persona == "anonymous" else personas[persona]
     client = client_for(user) if user else Client()

@@ -12,12 +12,14 @@ from tests.conftest import client_for
 
 EXPECTED = {
     # capability: roles that have it
-    "view_senders": {"admin", "marketer", "auditor"},
+    "view_senders": {"admin", "marketer", "approver", "auditor"},
     "manage_senders": {"admin"},
-    "view_drafts": {"admin", "marketer", "auditor"},
+    "view_drafts": {"admin", "marketer", "approver", "auditor"},
     "compose": {"admin", "marketer"},
     "send": {"admin", "marketer"},
-    "view_history": {"admin", "marketer", "auditor"},
+    "approve": {"admin", "approver"},
+    "view_history": {"admin", "marketer", "approver", "auditor"},
+    "view_audit": {"admin", "auditor"},
 }
 
 
@@ -55,7 +57,7 @@ def test_groups_exist_with_their_names(db):
     assert set(Group.objects.values_list("name", flat=True)) >= {ADMINS, MARKETERS, AUDITORS}
 
 
-@pytest.mark.parametrize("persona", ["admin", "marketer", "auditor"])
+@pytest.mark.parametrize("persona", ["admin", "marketer", "approver", "auditor"])
 def test_the_home_page_tells_each_role_who_they_are(personas, persona):
     response = client_for(personas[persona]).get("/")
     assert response.status_code == 200
