@@ -65,7 +65,16 @@ class SendProgress:
 
     @property
     def waiting_for_worker(self) -> bool:
-        return self.worker_missing and not self.send.is_finished
+        """No worker, and the send needs one now (not while it waits for approval or its time)."""
+        return self.worker_missing and needs_worker(self.send)
+
+
+def needs_worker(send: Send, now: datetime | None = None) -> bool:
+    """Whether the send waits for a worker now: being prepared, queued, running, or due to start."""
+    if send.status in (Send.Status.PREPARING, Send.Status.QUEUED, Send.Status.RUNNING):
+        return True
+    due = send.scheduled_at is None or send.scheduled_at <= (now or timezone.now())
+    return send.status == Send.Status.SCHEDULED and due
 
 
 def send_progress(send: Send) -> SendProgress:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import close_old_connections, connection
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -70,7 +71,7 @@ def _alive_since(now=None) -> datetime:
 class WorkerState:
     alive: int  # workers seen in the last minute
     last_seen: datetime | None
-    waiting: int  # sends queued or running
+    waiting: int  # sends that need a worker now: being prepared, queued, running, or due to start
 
     @property
     def missing(self) -> bool:
@@ -84,7 +85,9 @@ def workers_alive() -> int:
 
 
 def worker_state() -> WorkerState:
-    waiting = Send.objects.filter(status__in=(Send.Status.QUEUED, Send.Status.RUNNING)).count()
+    busy = Q(status__in=(Send.Status.PREPARING, Send.Status.QUEUED, Send.Status.RUNNING))
+    due = Q(status=Send.Status.SCHEDULED) & (Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=timezone.now()))
+    waiting = Send.objects.filter(busy | due).count()
     last = WorkerHeartbeat.objects.order_by("-last_seen").values_list("last_seen", flat=True).first()
     alive = workers_alive() if last else 0
     return WorkerState(alive=alive, last_seen=last, waiting=waiting)

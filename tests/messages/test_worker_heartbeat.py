@@ -12,7 +12,7 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from messages import workers
-from messages.models import WorkerHeartbeat
+from messages.models import Send, WorkerHeartbeat
 from messages.services import send_create
 from messages.tasks import deliver
 from tests.conftest import client_for, start_worker, stop_worker
@@ -40,6 +40,20 @@ def test_banner_readyz_and_send_page_say_when_work_waits_without_a_worker(market
     WorkerHeartbeat.objects.update(last_seen=timezone.now() - timedelta(seconds=workers.WORKER_GONE_SECONDS + 1))
     assert client.get("/readyz").status_code == 503
     assert "No worker is running" in client_for(marketer).get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_send_waiting_for_its_time_or_an_approval_needs_no_worker_until_it_is_due(marketer, line_draft, client):
+    later = send_create(
+        draft=line_draft, recipients=[("U-1", "")], user=marketer, scheduled_at=timezone.now() + timedelta(hours=1)
+    )
+    assert client.get("/readyz").status_code == 200  # nothing to do before its time
+    page = client_for(marketer).get(reverse("messages:send-detail", args=[later.pk])).content.decode()
+    assert "Waiting for a worker" not in page and "No worker is running" not in page and ">Scheduled<" in page
+    Send.objects.filter(pk=later.pk).update(scheduled_at=timezone.now() - timedelta(seconds=5))  # now due
+    assert client.get("/readyz").status_code == 503
+    page = client_for(marketer).get(reverse("messages:send-detail", args=[later.pk])).content.decode()
+    assert "Waiting for a worker" in page and "No worker is running" in page
 
 
 @pytest.mark.django_db
