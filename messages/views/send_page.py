@@ -81,6 +81,7 @@ def progress_context(request, send: Send) -> dict:
         "refused_more": max(0, send.invalid_count - 50),
         "can_cancel": has_capability(request.user, "send") and not send.is_finished,
         "poll": "" if send.is_finished else ("every 1s" if send.status in BUSY else "every 2s"),
+        "not_started": send.status in Send.WAITING and not send.started_at,  # nothing to count yet
         "starts_later": bool(send.scheduled_at and send.scheduled_at > timezone.now()),
         "viewer_approves": has_capability(request.user, "approve") and send.created_by_id != request.user.pk,
         "rejection": send.timeline.filter(event="rejected").select_related("user").last()

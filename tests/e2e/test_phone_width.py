@@ -4,8 +4,10 @@ scroll inside their own box), checked by script, with a screenshot of each in te
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from messages.models import RecipientList
 from messages.services import send_create
@@ -28,6 +30,13 @@ NOT_PAGES = {
     "import",
     "sso-start",
     "sso-callback",
+    # The send page's buttons (POST only; their answers are the send page).
+    "send-approve",
+    "send-reject",
+    "send-pause",
+    "send-resume",
+    "send-reschedule",
+    "send-retry-failed",
 }
 OTHER_SITES = ("/api", "/admin", "/sandbox")
 
@@ -51,8 +60,16 @@ def _pages(objects: dict[str, object]) -> list[tuple[str, str]]:
 
 
 def test_every_page_fits_a_phone(page, live_server, admin, marketer, line_draft, line_sender):
+    # A send waiting for the admin's approval, with a start time: its page shows the most (what will go
+    # out, approve and reject, the new start time form), and the Scheduled page lists it.
+    line_sender.requires_approval = True
+    line_sender.save()
     send = send_create(
-        draft=line_draft, recipients=[(f"U-{n}" * 8, "a-long-reference-" * 4) for n in range(3)], user=marketer
+        draft=line_draft,
+        recipients=[(f"U-{n}" * 8, "a-long-reference-" * 4) for n in range(3)],
+        user=marketer,
+        scheduled_at=timezone.now() + timedelta(days=1),
+        time_zone="America/Argentina/ComodRivadavia",
     )
     pending = RecipientList.objects.create(
         draft=line_draft,
