@@ -56,7 +56,7 @@ class SendProgress:
     @property
     def seconds_left(self) -> int | None:
         """At the current rate, but never less than the wait for the last retry already scheduled."""
-        if self.send.is_finished or not self.rate:
+        if self.send.is_finished or self.send.status == Send.Status.PAUSED or not self.rate:
             return None
         left = (self.send.total - self.done) / self.rate
         if self.last_retry_at:

@@ -253,3 +253,15 @@ def test_the_live_part_asks_for_the_whole_page_when_the_status_changed(marketer,
     changed = client.get(url, {"shown": "queued"}, headers={"HX-Request": "true"})
     assert changed["HX-Refresh"] == "true"
     assert 'hx-trigger="every 2s"' in client.get(url).content.decode()  # waiting: asked less often
+
+
+def test_a_paused_send_promises_no_time_left(marketer, line_draft):
+    send = send_create(draft=line_draft, recipients=[(f"U-{n}", "") for n in range(4)], user=marketer)
+    now = timezone.now()
+    Send.objects.filter(pk=send.pk).update(status=SS.RUNNING, started_at=now - timedelta(seconds=4))
+    Delivery.objects.filter(pk__in=send.deliveries.values("pk")[:2]).update(status=Delivery.Status.SENT)
+    assert "s left" in _page(marketer, send)
+    send.refresh_from_db()
+    lifecycle.pause(send, user=marketer, reason="Paused by mark-marketer.")
+    page = _page(marketer, send)
+    assert "s left" not in page and "<strong>Paused by mark-marketer.</strong>" in page
