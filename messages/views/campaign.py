@@ -30,6 +30,7 @@ from ottportal.roles import capability_required, users_with
 
 SS = Send.Status
 DAYS_AHEAD = 7
+APPROVERS_NAMED = 10  # the confirm page names this many who can approve, then says how many more
 
 
 def approval_notice(sender, total: int, user) -> dict | None:
@@ -45,7 +46,7 @@ def approval_notice(sender, total: int, user) -> dict | None:
             "or more needs approval"
         )
     approvers = [other.get_username() for other in users_with("approve") if other.pk != user.pk]
-    return {"why": why, "approvers": approvers}
+    return {"why": why, "approvers": approvers[:APPROVERS_NAMED], "more": max(0, len(approvers) - APPROVERS_NAMED)}
 
 
 def _start_words(send: Send) -> str:
