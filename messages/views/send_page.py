@@ -13,7 +13,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 
-from messages.models import Delivery, Send
+from messages.models import Delivery, Send, SenderHold
 from messages.preview import template_bubbles
 from messages.progress import send_progress
 from messages.schedule import StartTimeForm, zone_label
@@ -86,6 +86,9 @@ def progress_context(request, send: Send) -> dict:
         "viewer_approves": has_capability(request.user, "approve") and send.created_by_id != request.user.pk,
         "rejection": send.timeline.filter(event="rejected").select_related("user").last()
         if send.status == SS.REJECTED
+        else None,
+        "hold": SenderHold.objects.filter(sender_id=send.sender_id, until__gt=timezone.now()).first()
+        if send.status in BUSY
         else None,
     }
 

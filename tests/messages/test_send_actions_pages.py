@@ -265,3 +265,30 @@ def test_a_paused_send_promises_no_time_left(marketer, line_draft):
     lifecycle.pause(send, user=marketer, reason="Paused by mark-marketer.")
     page = _page(marketer, send)
     assert "s left" not in page and "<strong>Paused by mark-marketer.</strong>" in page
+
+
+@pytest.mark.django_db
+def test_the_send_page_says_when_marketing_cloud_holds_the_sender(marketer, line_draft):
+    from datetime import timedelta
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from messages.models import SenderHold
+    from messages.services import send_create
+    from tests.conftest import client_for
+
+    send = send_create(draft=line_draft, recipients=[("U-1", "")], user=marketer)
+    until = timezone.now() + timedelta(minutes=2)
+    SenderHold.objects.create(
+        sender=line_draft.sender, until=until, kind="rate_limited", reason="Marketing Cloud's rate limit"
+    )
+    page = client_for(marketer).get(reverse("messages:send-progress", args=[send.pk])).content.decode()
+    local = timezone.localtime(until)
+    assert f"Held by Marketing Cloud's rate limit until {local:%H:%M:%S}" in page
+    SenderHold.objects.update(kind="blocked")
+    page = client_for(marketer).get(reverse("messages:send-progress", args=[send.pk])).content.decode()
+    assert "Blocked by Marketing Cloud for this sender until" in page
+    SenderHold.objects.update(until=timezone.now() - timedelta(seconds=1))
+    page = client_for(marketer).get(reverse("messages:send-progress", args=[send.pk])).content.decode()
+    assert "Held by" not in page and "Blocked by" not in page
