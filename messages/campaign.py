@@ -7,7 +7,7 @@ callers hand their enqueue functions in: `enqueue_start(send_id, at)`, `enqueue(
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +19,8 @@ EARLY = timedelta(seconds=1)  # a start task may run this much before its time
 
 
 def when(send: Send) -> str:
-    return send.scheduled_at.strftime("%Y-%m-%d %H:%M UTC") if send.scheduled_at else "now"
+    """The start time for the timeline, in UTC (it may have been given with any offset)."""
+    return send.scheduled_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if send.scheduled_at else "now"
 
 
 def ready(send: Send, *, enqueue_start: Callable, enqueue: Callable, user=None, rescheduled: bool = False) -> None:

@@ -58,14 +58,17 @@ def _deliveries(send: Send, rows: Iterable[tuple[str, str]], now) -> list[Delive
 
 def write_batch(send: Send, rows: list[tuple[str, str]]) -> bool:
     """Write one batch of deliveries with the send's progress, if the send is still being prepared
-    (False when it was canceled meanwhile: nothing is written)."""
+    (False when it was canceled meanwhile: nothing is written). The rows are built before the write
+    transaction: on SQLite it holds the one write lock, and a person canceling the send (any write of
+    the web process) gets the lock between two batches instead of waiting out its busy timeout."""
+    deliveries = _deliveries(send, rows, timezone.now())
     with transaction.atomic():
         advanced = Send.objects.filter(pk=send.pk, status=Send.Status.PREPARING).update(
             prepared=F("prepared") + len(rows)
         )
         if not advanced:
             return False
-        Delivery.objects.bulk_create(_deliveries(send, rows, timezone.now()), batch_size=BATCH)
+        Delivery.objects.bulk_create(deliveries, batch_size=BATCH)
     send.prepared += len(rows)
     return True
 
