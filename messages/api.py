@@ -1,5 +1,11 @@
 """`/api/v1/drafts/` (read for every role, write for marketers and admins; `POST .../send/` queues a
-send), and the read-only history: `/api/v1/sends/` and `/api/v1/deliveries/`.
+send, now or at `scheduled_at`), the history: `/api/v1/sends/` and `/api/v1/deliveries/`, and what a
+person does to a send afterwards (`POST /api/v1/sends/{id}/approve|reject|pause|resume|cancel|
+reschedule|retry_failed/`, each the service of `messages.send_actions`).
+
+A send action answers 202 with `{id, status, total}` (of the new send for `retry_failed`); one the
+send's status does not allow is a 409 saying the status in words, one the user may not do a 403 with
+the reason, a bad input a 400 naming the field.
 
 Validation is the service's (`ott.rules`), so the API answers with the same messages as the composer;
 block errors are keyed `contents[N].field`, N counting from 1, and recipients `recipients[N]`. Text
@@ -8,17 +14,23 @@ comes in with its line breaks as `\n` (a `\r\n` is one line break), before any l
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.db import models
-from drf_spectacular.utils import extend_schema
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from messages import send_actions
 from messages.filters import DeliveryFilterSet, DraftFilterSet, SendFilterSet
-from messages.models import ContentBlock, Delivery, Draft, Send
+from messages.models import ContentBlock, Delivery, Draft, Send, SendEvent
 from messages.recipients import MAX_ROWS
 from messages.selectors import send_counts
 from messages.sending_input import RecipientsInvalid, send_from_recipients
@@ -26,15 +38,19 @@ from messages.services import (
     SAMPLE_MESSAGE_KEY,
     SAMPLE_OTT_ID,
     DraftInvalid,
+    NotAllowed,
     SendRefused,
+    check_schedule,
     draft_create,
     draft_delete,
     draft_update,
     draft_warnings_of,
+    send_cancel,
 )
 from ott.payloads import BLOCK_FIELDS, Block, Message, build_send_body
 from ott.text import DEPTH_PROBLEM, newlines, newlines_in, too_deep
 from ottportal import idempotency
+from ottportal.models import UserSettings
 from ottportal.roles import CapabilityPermission
 from senders.models import Sender
 
@@ -69,30 +85,216 @@ class ContentSerializer(NewlineFieldsMixin, serializers.ModelSerializer):
         fields = list(BLOCK_FIELDS)
 
 
+RECIPIENT_MAX = 256
+
+
 class RecipientSerializer(serializers.Serializer):
-    ott_id = serializers.CharField(required=False, allow_blank=True, default="", max_length=256, trim_whitespace=True)
+    ott_id = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=RECIPIENT_MAX, trim_whitespace=True
+    )
     user_reference = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=256, trim_whitespace=True
+        required=False, allow_blank=True, default="", max_length=RECIPIENT_MAX, trim_whitespace=True
     )
 
 
-class SendRequestSerializer(serializers.Serializer):
-    recipients = RecipientSerializer(many=True, allow_empty=False, max_length=MAX_ROWS)
+# What DRF's CharField refuses in a string (its null and surrogate character validators).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _plain_rows(data: list) -> list[dict] | None:
+    """The rows as RecipientSerializer reads them, when every one is plainly fine (a mapping whose
+    `ott_id` and `user_reference`, when given, are strings of at most 256 characters once trimmed);
+    None as soon as one is not."""
+    rows = []
+    for item in data:
+        if type(item) is not dict:
+            return None
+        row = {}
+        for name in ("ott_id", "user_reference"):
+            value = item.get(name, "")
+            if type(value) is not str:
+                return None
+            value = value.strip()
+            if len(value) > RECIPIENT_MAX or _UNSTORABLE.search(value):
+                return None
+            row[name] = value
+        rows.append(row)
+    return rows
+
+
+@extend_schema_field(RecipientSerializer(many=True))
+class RecipientsField(serializers.Field):
+    """`RecipientSerializer(many=True, allow_empty=False, max_length=MAX_ROWS)`, fast: DRF's nested
+    serializer takes seconds for 100,000 rows, so rows that are plainly fine are read directly, and
+    any other input goes through the serializer, which names what is wrong as DRF does."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and 0 < len(data) <= MAX_ROWS and (rows := _plain_rows(data)) is not None:
+            return rows
+        return RecipientSerializer(many=True, allow_empty=False, max_length=MAX_ROWS).run_validation(data)
+
+    def to_representation(self, value):
+        return value
+
+
+ISO_EXAMPLE = "2026-12-24T18:00:00+09:00"
+
+
+class StartTimeField(serializers.DateTimeField):
+    """An ISO 8601 date and time with its offset, kept as given: DRF would read a time without an
+    offset in the server's zone, and the send must not start at a time its author did not mean."""
+
+    default_error_messages = {
+        "invalid": f"Give the date and time in ISO 8601 with its offset, such as {ISO_EXAMPLE}.",
+    }
+
+    def to_internal_value(self, value):
+        try:
+            parsed = parse_datetime(value.strip()) if isinstance(value, str) else None
+        except ValueError:  # well formed, but no such date (February 30th)
+            parsed = None
+        if parsed is None:
+            self.fail("invalid")
+        return parsed  # a time without an offset is refused by `check_schedule`, naming the rule
+
+
+def _time_zone_field():
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="The IANA time zone the time was chosen in, such as Asia/Tokyo (kept with the send to show "
+        "its start time); default: your time zone in Your settings, else the portal's. When given, "
+        "`scheduled_at` must carry that zone's offset at that time.",
+    )
+
+
+class ScheduleMixin(serializers.Serializer):
+    """`scheduled_at` (null: now) and the `time_zone` it was chosen in (each serializer declares
+    both), checked as the confirm page checks them (`check_schedule`): with an offset, not in the
+    past, at most a year ahead."""
+
+    def validate_scheduled_at(self, value: datetime | None) -> datetime | None:
+        try:
+            return check_schedule(value)
+        except SendRefused as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def validate_time_zone(self, value: str) -> str:
+        if not value:
+            return value
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValidationError(f"{value} is not a time zone: give an IANA name such as Asia/Tokyo or UTC.") from exc
+        return value
+
+    def validate(self, attrs):
+        at, zone = attrs.get("scheduled_at"), attrs.get("time_zone")
+        if at is not None and zone:
+            expected = at.astimezone(ZoneInfo(zone)).utcoffset()
+            if at.utcoffset() != expected:
+                local = at.astimezone(ZoneInfo(zone)).isoformat()
+                raise ValidationError(
+                    {
+                        "scheduled_at": [
+                            f"{at.isoformat()} is not a time in {zone}: its offset there is "
+                            f"{_offset(expected)} then ({local}). Give the offset of {zone}, or leave out time_zone."
+                        ]
+                    }
+                )
+        return attrs
+
+
+def _offset(delta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def zone_of(user, given: str) -> str:
+    """The zone a start time was chosen in: the one given, else the user's, else the portal's."""
+    if given:
+        return given
+    mine = UserSettings.objects.filter(user=user).values_list("time_zone", flat=True).first()
+    return mine or settings.TIME_ZONE
+
+
+class SendRequestSerializer(ScheduleMixin):
+    """The recipients, and when and how to send to them."""
+
+    recipients = RecipientsField()
+    scheduled_at = StartTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=f"When to start, ISO 8601 with its offset ({ISO_EXAMPLE}); leave out or null to start as "
+        "soon as it is ready. Not in the past, at most a year ahead.",
+    )
+    canary = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Send the first 1% (at least 10) first, and the rest only once they finished without an error spike.",
+    )
+    time_zone = _time_zone_field()
 
 
 class SendQueuedSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=Send.Status.choices,
+        help_text="`preparing` (a big send: the worker writes its deliveries, then it moves on), "
+        "`pending_approval`, `scheduled`, `queued`, ...",
+    )
     total = serializers.IntegerField()
+
+
+def accepted(send: Send) -> Response:
+    """202 with the send's `{id, status, total}`."""
+    body = SendQueuedSerializer({"id": send.pk, "status": send.status, "total": send.total}).data
+    return Response(body, status=status.HTTP_202_ACCEPTED)
+
+
+class SendEventSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who did it; null when the portal did"
+    )
+
+    class Meta:
+        model = SendEvent
+        fields = ["at", "event", "user", "detail"]
 
 
 class SendSerializer(serializers.ModelSerializer):
     counts = serializers.SerializerMethodField()
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    approved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who approved it; null until approved"
+    )
+    timeline = SendEventSerializer(many=True, read_only=True, help_text="What happened to the send, oldest first")
 
     class Meta:
         model = Send
-        fields = ["id", "draft", "status", "total", "counts", "created_by", "created_at"]
+        fields = [
+            "id",
+            "draft",
+            "status",
+            "total",
+            "counts",
+            "created_by",
+            "created_at",
+            "scheduled_at",
+            "approved_by",
+            "approved_at",
+            "paused_reason",
+            "retry_of",
+            "timeline",
+        ]
+        extra_kwargs = {
+            "scheduled_at": {"help_text": "When it starts (null: as soon as it is ready)"},
+            "paused_reason": {"help_text": "Why it is paused (by whom, or what made the portal pause it)"},
+            "retry_of": {"help_text": "The send whose failed deliveries this one retries"},
+        }
 
     def get_counts(self, send: Send) -> dict[str, int]:
         counts = self.context.get("counts")  # a list page counts all its sends in one query
@@ -194,27 +396,165 @@ class DraftViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], write_capability="send")
     @idempotency.idempotent
     def send(self, request, pk=None):
-        """Queue this draft for the recipients; 202 with the send (the worker delivers it)."""
+        """Send this draft to the recipients, now or at `scheduled_at`; 202 with the send. Its status
+        says what comes next: `preparing` (a big send: the worker writes its deliveries first),
+        `pending_approval` (a second person must approve it), `scheduled` or `queued` (the worker
+        delivers it)."""
         draft = self.get_object()
         incoming = SendRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        rows = [(row["ott_id"], row["user_reference"]) for row in incoming.validated_data["recipients"]]
+        data = incoming.validated_data
+        rows = [(row["ott_id"], row["user_reference"]) for row in data["recipients"]]
+        schedule = {"scheduled_at": data["scheduled_at"], "canary": data["canary"]}
+        if data["scheduled_at"] is not None:
+            schedule["time_zone"] = zone_of(request.user, data.get("time_zone", ""))
         try:
-            send = send_from_recipients(draft=draft, rows=rows, user=request.user)
+            send = send_from_recipients(draft=draft, rows=rows, user=request.user, **schedule)
         except RecipientsInvalid as exc:
             raise ValidationError({f"recipients[{index}]": found for index, found in exc.problems.items()}) from exc
         except SendRefused as exc:
-            raise ValidationError({"non_field_errors": [str(exc)]}) from exc
-        queued = SendQueuedSerializer({"id": send.pk, "status": send.status, "total": send.total})
-        return Response(queued.data, status=status.HTTP_202_ACCEPTED)
+            raise ValidationError({exc.field: [str(exc)]}) from exc
+        return accepted(send)
+
+
+class RejectSerializer(serializers.Serializer):
+    """Why the send is rejected."""
+
+    reason = serializers.CharField(
+        max_length=send_actions.REASON_MAX,
+        error_messages={
+            "required": "Say why the send is rejected: its author reads it.",
+            "null": "Say why the send is rejected: its author reads it.",
+        },
+        allow_blank=True,  # refused by the service, in its words
+        help_text="Why (its author reads it on the send's timeline)",
+    )
+
+
+class RescheduleSerializer(ScheduleMixin):
+    """A new start time for a send that has not started."""
+
+    scheduled_at = StartTimeField(
+        allow_null=True,
+        help_text=f"The new start time, ISO 8601 with its offset ({ISO_EXAMPLE}); null: as soon as it can. "
+        "Not in the past, at most a year ahead.",
+    )
+    time_zone = _time_zone_field()
+
+
+def _acted(description: str, *, body=None, forbidden: str = ""):
+    """The schema of a send action: 202 with the send, 409 when its status does not allow it."""
+    responses = {
+        202: OpenApiResponse(SendQueuedSerializer, description=description),
+        409: OpenApiResponse(
+            description="The send's status does not allow this now (`detail` says which status it is in, "
+            'such as "This send is done, so it cannot be paused."), or the Idempotency-Key was used '
+            "for a different request"
+        ),
+    }
+    if forbidden:
+        responses[403] = OpenApiResponse(description=forbidden)
+    return extend_schema(request=body, parameters=[idempotency.PARAMETER], responses=responses)
+
+
+def _refusal(exc: SendRefused) -> Response:
+    """A refused send action, as the API answers it: not yours to do (403), a bad input (400 naming
+    it), or not possible in the send's status (409, saying the status)."""
+    if isinstance(exc, NotAllowed):
+        return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+    if exc.field != "non_field_errors":
+        return Response({exc.field: [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+    return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
 
 
 class SendViewSet(viewsets.ReadOnlyModelViewSet):
-    queryset = Send.objects.select_related("created_by")
+    queryset = Send.objects.select_related("created_by", "approved_by").prefetch_related("timeline__user")
     serializer_class = SendSerializer
     permission_classes = [CapabilityPermission]
     read_capability = "view_history"
+    write_capability = None  # history is read-only; each action names the capability it needs
     filterset_class = SendFilterSet
+
+    def _act(self, do, *, body_class=None) -> Response:
+        """Run `do(send, user, **body)` on this send; answer 202 with the send it returns."""
+        send = self.get_object()
+        body = {}
+        if body_class is not None:
+            incoming = body_class(data=self.request.data)
+            incoming.is_valid(raise_exception=True)
+            body = incoming.validated_data
+        try:
+            result = do(send, self.request.user, **body)
+        except SendRefused as exc:
+            return _refusal(exc)
+        result = result if isinstance(result, Send) else send
+        result.refresh_from_db(fields=["status", "total"])
+        return accepted(result)
+
+    @_acted(
+        "Approved: it starts at its time (or now), unless its message, recipients or time change first",
+        forbidden="Your role does not allow this (approvers and admins approve), or you created this send: "
+        "a different person must approve it",
+    )
+    @action(detail=True, methods=["post"], write_capability="approve")
+    @idempotency.idempotent
+    def approve(self, request, pk=None):
+        """Approve a send waiting for approval (`pending_approval`), exactly as it is now. You cannot
+        approve a send you created."""
+        return self._act(send_actions.send_approve)
+
+    @_acted("Rejected: nothing of it is sent; the reason is on its timeline", body=RejectSerializer)
+    @action(detail=True, methods=["post"], write_capability="approve")
+    @idempotency.idempotent
+    def reject(self, request, pk=None):
+        """Reject a send waiting for approval, saying why (`reason`, required)."""
+        return self._act(send_actions.send_reject, body_class=RejectSerializer)
+
+    @_acted("Paused: deliveries not started stay queued, those being posted finish")
+    @action(detail=True, methods=["post"], write_capability="send")
+    @idempotency.idempotent
+    def pause(self, request, pk=None):
+        """Pause a scheduled, queued or running send."""
+        return self._act(send_actions.send_pause)
+
+    @_acted("Resumed: it goes on where it stopped (at its start time, if that is still ahead)")
+    @action(detail=True, methods=["post"], write_capability="send")
+    @idempotency.idempotent
+    def resume(self, request, pk=None):
+        """Resume a paused send (refused while its sender is inactive)."""
+        return self._act(send_actions.send_resume)
+
+    @_acted("Canceled: nothing of it that was not posted yet will be; what was being posted finishes")
+    @action(detail=True, methods=["post"], write_capability="send")
+    @idempotency.idempotent
+    def cancel(self, request, pk=None):
+        """Cancel a send that has not finished."""
+        return self._act(send_cancel)
+
+    @_acted(
+        "The new start time is set (a send that needs approval goes back for approval)",
+        body=RescheduleSerializer,
+        forbidden="Your role does not allow this, or you neither created this send nor are an admin",
+    )
+    @action(detail=True, methods=["post"], write_capability="send")
+    @idempotency.idempotent
+    def reschedule(self, request, pk=None):
+        """Change the start time of a send that has not started (its creator, or an admin);
+        `scheduled_at: null` starts it as soon as it can."""
+
+        def reschedule(send, user, scheduled_at, time_zone=""):
+            zone = zone_of(user, time_zone) if scheduled_at is not None else ""
+            return send_actions.send_reschedule(send, user, scheduled_at, zone)
+
+        return self._act(reschedule, body_class=RescheduleSerializer)
+
+    @_acted("A new send to the failed deliveries' recipients, `preparing`: its `id`, `status` and `total`")
+    @action(detail=True, methods=["post"], write_capability="send")
+    @idempotency.idempotent
+    def retry_failed(self, request, pk=None):
+        """Retry a finished send's `failed` deliveries (never the `rejected`) as a new send linked to
+        it (`retry_of`). The worker first asks Marketing Cloud about each, and leaves out any it has."""
+        return self._act(send_actions.send_retry_failed)
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())

@@ -37,8 +37,9 @@ def recipients_collect(*, rows: Iterable[tuple[str, str]], network: str) -> tupl
     return recipients, count - len(recipients)
 
 
-def send_from_recipients(*, draft: Draft, rows: Iterable[tuple[str, str]], user) -> Send:
-    """Queue a send of the draft to these rows. Raises RecipientsInvalid, or SendRefused (from
-    send_create) when the draft or its sender cannot send."""
+def send_from_recipients(*, draft: Draft, rows: Iterable[tuple[str, str]], user, **options) -> Send:
+    """Queue a send of the draft to these rows (`options`: send_create's `scheduled_at`, `time_zone`,
+    `canary`). Raises RecipientsInvalid, or SendRefused (from send_create) when the draft or its
+    sender cannot send, or the start time is refused."""
     recipients, duplicates = recipients_collect(rows=rows, network=draft.sender.network)
-    return send_create(draft=draft, recipients=recipients, user=user, duplicate_count=duplicates)
+    return send_create(draft=draft, recipients=recipients, user=user, duplicate_count=duplicates, **options)

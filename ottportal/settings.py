@@ -215,6 +215,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "ottportal.schema.document_errors"],
+    # Statuses are named for what they belong to (the send's and the delivery's are different sets).
+    "ENUM_NAME_OVERRIDES": {
+        "SendStatusEnum": "messages.models.Send.Status",
+        "DeliveryStatusEnum": "messages.models.Delivery.Status",
+        "SendEventEnum": "messages.models.SendEvent.Event",
+    },
 }
 
 # --- Background work (django-tasks, the database is the queue) ---------------------------------

@@ -32,6 +32,10 @@ class SenderSerializer(serializers.Serializer):
     sender_id = serializers.CharField(allow_blank=True, help_text="Messenger pageId or LINE channelId (digits)")
     name = serializers.CharField(allow_blank=True, help_text="Messenger pageName or LINE channelName")
     is_active = serializers.BooleanField(default=True)
+    requires_approval = serializers.BooleanField(
+        default=False,
+        help_text="Every send from it waits until a second person (an approver or admin) approves it",
+    )
     # Messenger
     application_id = serializers.CharField(write_only=True, required=False)
     application_secret = _secret_field()
@@ -54,21 +58,27 @@ class SenderSerializer(serializers.Serializer):
         return attrs
 
     def create(self, validated_data):
+        user = self.context["request"].user
         try:
-            return sender_register(
-                network=validated_data["network"],
-                attributes=validated_data["registration_attributes"],
-                user=self.context["request"].user,
+            sender = sender_register(
+                network=validated_data["network"], attributes=validated_data["registration_attributes"], user=user
             )
         except SenderError as exc:
             raise ValidationError({"non_field_errors": [str(exc)]}) from exc
+        if validated_data["requires_approval"]:  # a portal setting, not a registration attribute
+            sender = sender_update(sender=sender, user=user, requires_approval=True)
+        return sender
 
 
 class SenderUpdateSerializer(serializers.Serializer):
-    """Rename, deactivate or reactivate (a portal change; Marketing Cloud keeps its registration)."""
+    """Rename, deactivate or reactivate, or require approval for its sends (portal changes; Marketing
+    Cloud keeps its registration)."""
 
     name = serializers.CharField(required=False)
     is_active = serializers.BooleanField(required=False)
+    requires_approval = serializers.BooleanField(
+        required=False, help_text="Every send from it waits until a second person approves it"
+    )
 
     def validate(self, attrs):
         sender = self.instance

@@ -166,7 +166,14 @@ def test_api_lists_senders_for_every_role(personas, sender):
     for persona in ("admin", "marketer", "auditor"):
         data = api_for(personas[persona]).get("/api/v1/senders/").json()
         assert data["results"] == [
-            {"id": sender.pk, "network": "line", "sender_id": "1657000001", "name": "Tokyo store", "is_active": True}
+            {
+                "id": sender.pk,
+                "network": "line",
+                "sender_id": "1657000001",
+                "name": "Tokyo store",
+                "is_active": True,
+                "requires_approval": False,
+            }
         ]
     assert api_for(personas["outsider"]).get("/api/v1/senders/").status_code == 403
 
@@ -189,6 +196,7 @@ def test_api_registers_with_write_only_secrets(admin, live_sandbox):
         "sender_id": "77",
         "name": "Page",
         "is_active": True,
+        "requires_approval": False,
     }
     assert SandboxRegistration.objects.filter(platform="messenger", sender_id="77").exists()
 
