@@ -10,7 +10,7 @@ import time
 import pytest
 
 from messages.engine.gate import SHORT_WAIT, SenderGate
-from messages.models import Delivery, Send, SenderHold
+from messages.models import Attempt, Delivery, Send, SenderHold
 from messages.services import draft_create, send_create
 from ott.client import Accepted, Failed
 from ott.payloads import Block, Message
@@ -130,3 +130,17 @@ def test_a_block_is_shown_as_a_block_and_the_rest_waits_for_it(settings, live_sa
     # One post was blocked; only what was already on its way with it went out, nothing after it.
     assert posts == sent + 1 and sent <= 2 * settings.OTT_SEND_CONCURRENCY
     assert send.deliveries.filter(status=Delivery.Status.QUEUED).count() == 51 - sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_429_makes_the_next_post_of_the_sender_wait_for_retry_after(settings, live_sandbox, marketer, line_draft):
+    settings.OTT_SEND_CONCURRENCY = 1
+    settings.OTT_SEND_MAX_ATTEMPTS = 1
+    recipients = [("sandbox-fail-429", "first")] + [(f"U-{n}", "") for n in range(3)]
+    send = run_worker(send_create(draft=line_draft, recipients=recipients, user=marketer))
+    limited = Attempt.objects.get(delivery__user_reference="first")
+    after = Attempt.objects.filter(delivery__send=send).exclude(pk=limited.pk).order_by("at").first()
+    assert limited.http_status == 429
+    # sandbox-fail-429 says Retry-After: 1; the whole sender waited, not only that delivery.
+    assert (after.at - limited.at).total_seconds() >= 1.0
+    assert send.deliveries.filter(status=Delivery.Status.SENT).count() == 3
