@@ -4,7 +4,7 @@ What a send calls:
 
 - `suppressed(network, sender, pairs)` -> `{(ott_id, user_reference): reason}` for the pairs that
   are suppressed (the others are left out). Call it once per batch of recipients when a send is
-  prepared; it answers a batch of thousands in a few indexed queries.
+  prepared; it answers a batch of thousands in two indexed queries.
 - `suppression_reason(network, sender, ott_id, user_reference)` -> reason or None: the same for one
   recipient, just before its post (someone who opted out after the send was prepared is skipped).
 - `active_suppressions()`: the entries in force now (a queryset).
@@ -21,6 +21,7 @@ When several entries match, the reason reported is the strongest: opt_out, compl
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -28,7 +29,8 @@ from datetime import datetime, time
 from typing import BinaryIO
 
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.dateparse import parse_date, parse_datetime
@@ -81,54 +83,49 @@ def _sender_pk(sender: Sender | int | None) -> int | None:
     return sender.pk if isinstance(sender, Sender) else sender
 
 
-def _in_force(network: str, sender: Sender | int | None, now: datetime | None) -> QuerySet:
-    entries = active_suppressions(now=now).filter(network=network)
-    sender_pk = _sender_pk(sender)
-    if sender_pk is None:
-        return entries.filter(sender__isnull=True)
-    return entries.filter(Q(sender__isnull=True) | Q(sender_id=sender_pk))
+LOOKUP_CHUNK = 20_000  # ids per lookup query, given as one parameter
 
 
-def _chunk_size() -> int:
-    limit = connection.features.max_query_params  # 999 on SQLite, None (no limit) on PostgreSQL
-    return min(5_000, limit - 20) if limit else 5_000
-
-
-# A batch this large or larger reads a suppression list no longer than itself whole (one query) rather
-# than looking each recipient up.
-WHOLE_LIST_FROM = 2_000
+def _one_parameter(values: list[str]) -> RawSQL:
+    """A list of ids as a subquery with one parameter (a JSON array on SQLite, an array on PostgreSQL):
+    the database still looks each up on the column's index, and Django does not prepare thousands of
+    parameters one by one (most of the lookup's CPU when they are given to `__in`)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::varchar[])", [values])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
 
 
 def suppressed(
     network: str, sender: Sender | int | None, pairs: Iterable[tuple[str, str]], *, now: datetime | None = None
 ) -> dict[tuple[str, str], str]:
     """{(ott_id, user_reference): reason} for each of `pairs` that is suppressed (see the module's
-    docstring for who matches). Queries: one per column per chunk of ids (999 parameters on SQLite,
-    5,000 on PostgreSQL), or, for a big batch and a shorter list, one count and one read of the list."""
+    docstring for who matches). Two queries per LOOKUP_CHUNK distinct ids, one per column, each
+    driven by that column's index alone: the network, sender and expiry are checked here on the few
+    rows found (a condition on them in the query can lead SQLite to scan the sender's entries)."""
     pairs = list(dict.fromkeys(pairs))
     if not pairs:
         return {}
-    entries = _in_force(network, sender, now)
-    ids = {ott_id for ott_id, _ in pairs if ott_id}
-    refs = {user_reference for _, user_reference in pairs if user_reference}
-    by_id: dict[str, str] = {}
-    by_ref: dict[str, str] = {}
-    if len(pairs) >= WHOLE_LIST_FROM and entries[: len(pairs) + 1].count() <= len(pairs):
-        for ott_id, user_reference, reason in entries.values_list("ott_id", "user_reference", "reason").iterator():
-            if ott_id in ids:
-                by_id[ott_id] = _strongest((by_id.get(ott_id), reason))
-            if user_reference in refs:
-                by_ref[user_reference] = _strongest((by_ref.get(user_reference), reason))
-    else:
-        for column, values, found in (("ott_id", ids, by_id), ("user_reference", refs, by_ref)):
-            values, step = sorted(values), _chunk_size()
-            for start in range(0, len(values), step):
-                matches = entries.filter(**{f"{column}__in": values[start : start + step]})
-                for value, reason in matches.values_list(column, "reason"):
-                    found[value] = _strongest((found.get(value), reason))
+    now = now or timezone.now()
+    sender_pk = _sender_pk(sender)
+    found: dict[str, dict[str, str]] = {"ott_id": {}, "user_reference": {}}
+    for column in found:
+        values = sorted({pair[column == "user_reference"] for pair in pairs} - {""})
+        for start in range(0, len(values), LOOKUP_CHUNK):
+            entries = Suppression.objects.filter(
+                **{f"{column}__in": _one_parameter(values[start : start + LOOKUP_CHUNK])}
+            )
+            rows = entries.order_by().values_list(column, "network", "sender_id", "expires_at", "reason")
+            for value, entry_network, entry_sender, expires_at, reason in rows:
+                if (
+                    entry_network == network
+                    and (entry_sender is None or entry_sender == sender_pk)
+                    and (expires_at is None or expires_at > now)
+                ):
+                    found[column][value] = _strongest((found[column].get(value), reason))
     result = {}
     for ott_id, user_reference in pairs:
-        reason = _strongest((by_id.get(ott_id), by_ref.get(user_reference)))  # "" is never a key
+        # "" is never a key: an empty value matches nothing.
+        reason = _strongest((found["ott_id"].get(ott_id), found["user_reference"].get(user_reference)))
         if reason:
             result[(ott_id, user_reference)] = reason
     return result
@@ -228,7 +225,8 @@ def suppression_remove(*, suppression: Suppression, user) -> SuppressionChange:
     """Take an entry off the list (admins only: the views and the API check). The log keeps a copy of
     the entry, who removed it and when."""
     with transaction.atomic():
-        entry = Suppression.objects.select_for_update().select_related("sender", "created_by").get(pk=suppression.pk)
+        entry = Suppression.objects.select_for_update(of=("self",)).select_related("sender", "created_by")
+        entry = entry.get(pk=suppression.pk)
         added = f"Added by {entry.created_by or 'someone since deleted'} on {_when(entry.created_at)}"
         change = _log(SuppressionChange.Action.REMOVED, entry, user, added, keep_link=False)
         entry.delete()
@@ -344,10 +342,9 @@ class _Importer:
         ids = sorted({key[2] for key in self.batch if key[2]})
         refs = sorted({key[3] for key in self.batch if not key[2]})
         existing = {}
-        step = _chunk_size()
         for column, values in (("ott_id", ids), ("user_reference", refs)):
-            for start in range(0, len(values), step):
-                for entry in Suppression.objects.filter(**{f"{column}__in": values[start : start + step]}):
+            if values:
+                for entry in Suppression.objects.filter(**{f"{column}__in": _one_parameter(values)}).order_by():
                     existing[(entry.network, entry.sender_id, entry.ott_id, entry.user_reference)] = entry
         new, changed = [], []
         for key, (reason, expires_at) in self.batch.items():

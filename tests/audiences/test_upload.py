@@ -85,7 +85,7 @@ def test_rows_that_break_the_networks_rule_are_refused_with_their_line(marketer)
     assert audience.refused_count == 2
     assert audience.refused_lines == [
         [2, ",cust-1,Aiko", "LINE needs an ottId (the LINE user id)."],
-        [4, "U3\u0000x,,Cy", "ottId must not contain control characters."],
+        [4, "U3\u2400x,,Cy", "ottId must not contain control characters."],
     ]
     messenger = upload(marketer, "ott_id,user_reference\n,cust-1\n", network="messenger")
     assert (messenger.size, messenger.refused_count) == (1, 0)  # Messenger takes a userReference alone
