@@ -163,3 +163,15 @@ def test_an_audience_being_deleted_or_uploaded_cannot_be_used(marketer, audience
     with pytest.raises(AudienceError, match="a send cannot use it"):
         audience_mark_used(audience)
     assert Audience.objects.get(pk=audience.pk).first_used_at is None
+
+
+def test_the_admin_site_shows_audiences_and_suppressions_read_only(admin, audience):
+    from django.contrib.auth.models import User
+
+    User.objects.filter(pk=admin.pk).update(is_staff=True)
+    client = client_for(User.objects.get(pk=admin.pk))
+    assert client.get("/admin/audiences/audience/").status_code == 200
+    assert client.get(f"/admin/audiences/audience/{audience.pk}/change/").status_code == 200
+    assert client.get("/admin/audiences/suppression/").status_code == 200
+    assert client.get("/admin/audiences/audience/add/").status_code == 403
+    assert client.post(f"/admin/audiences/audience/{audience.pk}/delete/").status_code == 403
