@@ -179,10 +179,12 @@ class _Loader:
         self.kept += 1
         self.writer.add(line, ott_id, user_reference, values)
 
-    def finish(self, empty: str) -> Audience:
+    def finish(self, empty: str, field: str = "file") -> Audience:
+        """Write what is left and make the audience ready; AudienceInvalid naming `field` (with the
+        refused rows) when no row was kept."""
         self.writer.flush()
         if not self.kept:
-            raise AudienceInvalid({"file": [empty]}, refused=self.refused, refused_count=self.refused_count)
+            raise AudienceInvalid({field: [empty]}, refused=self.refused, refused_count=self.refused_count)
         fields = {
             "status": Audience.Status.READY,
             "size": self.kept,
@@ -318,7 +320,7 @@ def audience_from_rows(
             values = {column: given.get(column_key(column), "") for column in columns}
             ott_id, user_reference = recipient.get("ott_id", ""), recipient.get("user_reference", "")
             loader.offer(line, f"{ott_id},{user_reference}", ott_id, user_reference, values)
-        return loader.finish("No valid recipient.")
+        return loader.finish("No valid recipient.", "recipients")
     except BaseException:
         discard(audience)
         raise
