@@ -59,6 +59,7 @@ chromium:
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/send_throughput.py
 	$(BIN)/python bench/history.py
+	$(BIN)/python bench/audience_upload.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -8,6 +8,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.routers import DefaultRouter
 
+from audiences.api import AudienceViewSet, SuppressionViewSet
 from messages.api import DeliveryViewSet, DraftViewSet, SendViewSet
 from senders.api import SenderViewSet
 
@@ -37,6 +38,8 @@ router.register("senders", SenderViewSet, basename="sender")
 router.register("drafts", DraftViewSet, basename="draft")
 router.register("sends", SendViewSet, basename="send")
 router.register("deliveries", DeliveryViewSet, basename="delivery")
+router.register("audiences", AudienceViewSet, basename="audience")
+router.register("suppressions", SuppressionViewSet, basename="suppression")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -28,15 +28,35 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "send": frozenset({ADMINS, MARKETERS}),
     "view_history": frozenset(ROLES),
     "view_audit": frozenset({ADMINS, AUDITORS}),
+    "view_audiences": frozenset(ROLES),
+    "manage_audiences": frozenset({ADMINS, MARKETERS}),
+    # Recipient ids in audiences shown whole; auditors see them masked.
+    "view_recipient_ids": frozenset({ADMINS, MARKETERS, APPROVERS}),
+    "view_suppressions": frozenset(ROLES),
+    "manage_suppressions": frozenset({ADMINS, MARKETERS}),  # add one, import
+    "remove_suppressions": frozenset({ADMINS}),
 }
 
 # Django model permissions each group gets (for the admin site), as "app_label.codename" patterns.
 # History (Send, Delivery) is view-only for everybody.
+# Audiences and the suppression list are read-only there (their pages keep the rules and the log).
 ROLE_MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    ADMINS: ("senders.*", "ott_messages.*_draft", "ott_messages.*_contentblock", "ott_messages.view_*"),
-    MARKETERS: ("senders.view_*", "ott_messages.*_draft", "ott_messages.*_contentblock", "ott_messages.view_*"),
-    APPROVERS: ("senders.view_*", "ott_messages.view_*"),
-    AUDITORS: ("senders.view_*", "ott_messages.view_*"),
+    ADMINS: (
+        "senders.*",
+        "ott_messages.*_draft",
+        "ott_messages.*_contentblock",
+        "ott_messages.view_*",
+        "audiences.view_*",
+    ),
+    MARKETERS: (
+        "senders.view_*",
+        "ott_messages.*_draft",
+        "ott_messages.*_contentblock",
+        "ott_messages.view_*",
+        "audiences.view_*",
+    ),
+    APPROVERS: ("senders.view_*", "ott_messages.view_*", "audiences.view_*"),
+    AUDITORS: ("senders.view_*", "ott_messages.view_*", "audiences.view_*"),
 }
 
 
@@ -113,6 +133,8 @@ NAVIGATION: tuple[tuple[str, str, str, str], ...] = (
     ("view_history", "messages:send-list", "Sends", "Progress of every send."),
     ("view_history", "messages:send-scheduled", "Scheduled", "What starts in the next 7 days, or waits for approval."),
     ("view_history", "messages:delivery-list", "History", "Every delivery, filterable, exportable."),
+    ("view_audiences", "audiences:list", "Audiences", "Saved recipient lists with columns for placeholders."),
+    ("view_suppressions", "audiences:suppression-list", "Suppressions", "Recipients who must never be messaged."),
     ("view_audit", "audit", "Audit log", "Logins, failed logins and sender changes."),
 )
 

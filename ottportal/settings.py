@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "senders",
+    "audiences",
     "sandbox",
     # Last: its post_migrate handler gives the role groups their permissions once every app has its own.
     "ottportal",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("senders/", include("senders.urls")),
     path("", include("messages.urls")),
     path("admin/login/", sso_views.admin_login, name="admin-login"),
+    path("", include("audiences.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api.urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

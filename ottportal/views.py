@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from audiences.models import SuppressionChange
 from messages.charts import deliveries_per_day_svg
 from messages.models import DraftChange
 from messages.selectors import STATUS_NAMES, dashboard, sends_active, sends_awaiting_approval_by
@@ -58,8 +59,8 @@ AUDIT_ROWS = 300
 
 @capability_required("view_audit")
 def audit_log(request):
-    """Logins, logouts, failed logins, sender changes and draft changes (deletions included), newest
-    first (read-only)."""
+    """Logins, logouts, failed logins, sender changes, draft changes (deletions included) and changes to
+    the suppression list (removals included), newest first (read-only)."""
     events = []
     for entry in AccessLog.objects.order_by("-attempt_time")[:AUDIT_ROWS]:
         events.append((entry.attempt_time, entry.username, "Login", f"from {entry.ip_address}"))
@@ -81,6 +82,11 @@ def audit_log(request):
     for change in DraftChange.objects.select_related("user").order_by("-created_at", "-id")[:AUDIT_ROWS]:
         what = f"Draft {change.get_action_display().lower()}"
         detail = f"“{change.draft_name}” (#{change.draft_pk})" + (f". {change.summary}" if change.lines else "")
+        events.append((change.created_at, change.user, what, detail))
+    for change in SuppressionChange.objects.select_related("user")[:AUDIT_ROWS]:
+        what = f"Suppression {change.get_action_display().lower()}"
+        recipient = f"{change.recipient} ({change.get_network_display()}, {change.sender_label or 'every sender'})"
+        detail = ". ".join(part for part in (recipient if change.recipient else "", change.detail) if part)
         events.append((change.created_at, change.user, what, detail))
     events.sort(key=lambda event: event[0], reverse=True)
     return render(request, "ottportal/audit.html", {"events": events[:AUDIT_ROWS]})

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("ott", "ottportal", "senders", "messages", "sandbox")
+APPS = ("ott", "ottportal", "senders", "messages", "sandbox", "audiences")
 
 
 def _module_name(path: Path) -> str:

@@ -3,12 +3,15 @@ scroll inside their own box), checked by script, with a screenshot of each in te
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from audiences.loading import audience_from_csv
+from audiences.suppressions import suppression_add
 from messages.models import RecipientList
 from messages.services import send_create
 from tests.conftest import PASSWORD
@@ -37,6 +40,10 @@ NOT_PAGES = {
     "send-resume",
     "send-reschedule",
     "send-retry-failed",
+    # Audiences: a CSV download and a POST-only rename.
+    "refused",
+    "rename",
+    "suppression-export",
 }
 OTHER_SITES = ("/api", "/admin", "/sandbox")
 
@@ -53,6 +60,8 @@ def _pages(objects: dict[str, object]) -> list[tuple[str, str]]:
             ("/drafts/", "draft"),
             ("/sends/", "send"),
             ("/history/", "delivery"),
+            ("/audiences/", "audience"),
+            ("/suppressions/", "suppression"),
         ):
             path = re.sub(rf"^{prefix}1/", f"{prefix}{objects[key]}/", path)
         pages.append((path, name))
@@ -78,12 +87,28 @@ def test_every_page_fits_a_phone(page, live_server, admin, marketer, line_draft,
         invalid=[[2, "x" * 300, "LINE needs an ottId"]],
         invalid_count=1,
     )
+    columns = "ott_id,user_reference,first_name,a_rather_long_column_name_for_a_coupon_code,city\n"
+    rows = "".join(f"U{n:032x},customer-reference-{n:012d},Name {n},SPRING-{n:020d},Tokyo\n" for n in range(25))
+    bad = "".join(f",only-a-reference-{'x' * 80}-{n}\n" for n in range(3))
+    audience = audience_from_csv(
+        file=io.BytesIO((columns + rows + bad).encode()), name="Spring " * 8, network="line", user=admin
+    )
+    suppression, _ = suppression_add(
+        network="line",
+        sender=line_sender,
+        ott_id="U" + "4f3c2a1b" * 12,
+        user_reference="customer-reference-" * 4,
+        reason="opt_out",
+        user=admin,
+    )
     objects = {
         "sender": line_sender.pk,
         "draft": line_draft.pk,
         "send": send.pk,
         "delivery": send.deliveries.first().pk,
         "recipient_list": pending.pk,
+        "audience": audience.pk,
+        "suppression": suppression.pk,
     }
     page.set_viewport_size({"width": 375, "height": 800})
     login(page, live_server, admin.username, PASSWORD)

@@ -1,0 +1,132 @@
+"""Audiences for the sending side, and the changes a user may make to one.
+
+What a send calls (nothing here imports the messages app's sending code):
+
+- `Audience.objects.ready().filter(network=...)`: the audiences a draft of that network may use
+  (an upload still `loading` may not be used).
+- `audience_rows(audience)`: every recipient as `AudienceRecipient(line, ott_id, user_reference,
+  vars)`, in line order, read BATCH rows per query (keyset on the line, so memory stays flat at a
+  million rows). `vars` holds every column of `audience.columns` ("" for an empty cell).
+- `audience_row(audience, line=N)` / `audience_row(audience, after=N)`: one row, for a preview that
+  steps through real rows (the first row: `after=0`).
+- `audience_mark_used(audience)`: call it in the transaction that creates the send (it raises
+  AudienceError when the audience is not ready any more). From then on the audience is read-only:
+  `audience_rename` and `audience_delete` raise AudienceLocked.
+- `audience_sends(audience)`: the sends that used it, once the sending side has added
+  `Send.audience = ForeignKey("audiences.Audience", null=True, on_delete=PROTECT, related_name="sends")`
+  (an empty list until then).
+
+Upload: audiences/loading.py (`audience_from_csv`, `audience_from_rows`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from django.db import transaction
+from django.utils import timezone
+
+from audiences.loading import AudienceInvalid, discard
+from audiences.models import Audience, AudienceRow
+
+BATCH = 5_000
+
+
+class AudienceError(Exception):
+    """A change the audience does not allow (the message says why, in a user's words)."""
+
+
+class AudienceLocked(AudienceError):
+    """The audience was used by a send: it stays as it was (upload a new version instead)."""
+
+
+class AudienceRecipient(NamedTuple):
+    line: int
+    ott_id: str
+    user_reference: str
+    vars: dict[str, str]
+
+
+_FIELDS = ("line", "ott_id", "user_reference", "vars")
+
+
+def audience_rows(audience: Audience | int, *, after: int = 0, batch: int = BATCH) -> Iterator[AudienceRecipient]:
+    """Every recipient of the audience after line `after`, in line order, `batch` rows per query."""
+    audience_id = audience if isinstance(audience, int) else audience.pk
+    rows = AudienceRow.objects.filter(audience_id=audience_id).order_by("line").values_list(*_FIELDS)
+    while chunk := list(rows.filter(line__gt=after)[:batch]):
+        yield from (AudienceRecipient(*row) for row in chunk)
+        after = chunk[-1][0]
+
+
+def audience_row(audience: Audience | int, *, line: int | None = None, after: int | None = None):
+    """The row at `line`, or the first row after line `after`; None when there is none."""
+    audience_id = audience if isinstance(audience, int) else audience.pk
+    rows = AudienceRow.objects.filter(audience_id=audience_id).order_by("line").values_list(*_FIELDS)
+    found = rows.filter(line=line).first() if line is not None else rows.filter(line__gt=after or 0).first()
+    return AudienceRecipient(*found) if found else None
+
+
+def audience_mark_used(audience: Audience) -> bool:
+    """Make the audience read-only because a send uses it; True the first time, False when a send had
+    used it already. Raises AudienceError when it is not ready (still being uploaded, or being
+    deleted): a send must not use it then. Set-based, so it holds against a delete at the same time."""
+    now = timezone.now()
+    ready = Audience.objects.filter(pk=audience.pk, status=Audience.Status.READY)
+    if ready.filter(first_used_at__isnull=True).update(first_used_at=now):
+        audience.first_used_at = now
+        return True
+    if not ready.exists():
+        raise AudienceError(f"“{audience.name}” is being uploaded or deleted; a send cannot use it.")
+    return False
+
+
+def audience_sends(audience: Audience):
+    """The sends that used this audience, newest first (an empty list until Send has its `audience`
+    foreign key with related_name="sends")."""
+    related = getattr(audience, "sends", None)
+    return related.order_by("-created_at", "-id") if related is not None else []
+
+
+def audience_is_used(audience: Audience) -> bool:
+    """Whether a send used it: marked so, or linked to a send (should the mark have been missed)."""
+    sends = audience_sends(audience)
+    return audience.is_used or (not isinstance(sends, list) and sends.exists())
+
+
+def _unlocked(audience: Audience, doing: str) -> None:
+    if audience_is_used(audience):
+        raise AudienceLocked(
+            f"“{audience.name}” was used by a send, so it cannot be {doing}. Upload a new version instead."
+        )
+
+
+def audience_rename(*, audience: Audience, name: str, user) -> Audience:
+    """Give an unused audience a new name. Raises AudienceLocked, or AudienceInvalid (`name`)."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise AudienceInvalid({"name": ["Give a name of 1 to 200 characters."]})
+    with transaction.atomic():
+        audience = Audience.objects.select_for_update().get(pk=audience.pk)
+        _unlocked(audience, "renamed")
+        Audience.objects.filter(pk=audience.pk).update(name=name)
+    audience.name = name
+    return audience
+
+
+def audience_delete(*, audience: Audience, user) -> None:
+    """Delete an unused audience with its rows. Raises AudienceLocked when a send used it, and
+    AudienceError while its upload is still under way. The audience stops being ready first, so no
+    send can start using it while its rows go."""
+    with transaction.atomic():
+        audience = Audience.objects.select_for_update().get(pk=audience.pk)
+        _unlocked(audience, "deleted")
+        if not audience.is_ready and (timezone.now() - audience.created_at).total_seconds() < STALE_LOADING_SECONDS:
+            raise AudienceError(f"“{audience.name}” is still being uploaded; delete it once the upload has finished.")
+        Audience.objects.filter(pk=audience.pk).update(status=Audience.Status.LOADING)
+    discard(audience)
+
+
+# An upload still `loading` after this long was interrupted (its process stopped): it may be deleted.
+STALE_LOADING_SECONDS = 3600

@@ -1,0 +1,1 @@
+"""The audiences and suppression list pages."""
