@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audiences.suppressions import suppressed
 from messages import lifecycle
 from messages.engine.attempt import Result, delivery_attempt
 from messages.engine.gate import Hold, SenderGate
@@ -84,7 +85,7 @@ class _Chunk:
                 self.stop.set()  # paused or canceled since the last look: keep the rest reserved for nobody
                 return
             self.cursor += len(take)
-            for delivery in claimed:
+            for delivery in skip_suppressed(self.sender, claimed):
                 future = pool.submit(delivery_attempt, self.client, delivery, self.gate, self.stop)
                 self.running[future] = delivery.id
                 future.add_done_callback(self.finished.put)
@@ -140,6 +141,27 @@ def deliver_chunk(send_id: int, ids: list[int], *, enqueue: Enqueue, client: Ott
             if chunk.held and rest and not chunk.stop.is_set():
                 enqueue(send_id, rest, run_after=chunk.held.until)  # the worker goes on with other sends
     lifecycle.finish_if_done(send_id)
+
+
+def skip_suppressed(sender: Sender, claimed: list) -> list:
+    """The claimed deliveries whose recipient is not on the suppression list now; the others become
+    `suppressed` without being posted (someone who opted out after the send was prepared is not
+    messaged)."""
+    found = suppressed(sender.network, sender, [(d.ott_id, d.user_reference) for d in claimed]) if claimed else {}
+    if not found:
+        return claimed
+    now, skipped, rest = timezone.now(), [], []
+    for delivery in claimed:
+        reason = found.get((delivery.ott_id, delivery.user_reference))
+        if reason is None:
+            rest.append(delivery)
+            continue
+        delivery.attempts -= 1  # nothing was tried
+        delivery.lease_until, delivery.finished_at = None, now
+        delivery.error_message = f"Suppressed just before its post: {reason}"
+        skipped.append((delivery, "suppress"))
+    lifecycle.settle(skipped)
+    return rest
 
 
 def save_holds(changes: dict[int, Hold | None]) -> None:
