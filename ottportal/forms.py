@@ -61,3 +61,13 @@ class UserSettingsForm(forms.Form):
             if parsed.valid:
                 data["test_recipients"][network.name] = [list(row) for row in parsed.valid]
         return data
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What will use it, such as “CI pipeline” or “Nightly export”.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Give the token a name, such as “CI pipeline”, to know later what uses it."},
+    )

@@ -1,11 +1,12 @@
-"""The portal's own records: each user's settings, and the API's idempotency keys. (This module also
-makes Django send ottportal the post_migrate signal, see apps.py.)"""
+"""The portal's own records: each user's settings, the API's idempotency keys and API tokens. (This
+module also makes Django send ottportal the post_migrate signal, see apps.py.)"""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from knox.models import AbstractAuthToken
 
 
 class UserSettings(models.Model):
@@ -72,3 +73,23 @@ class SsoIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} = {self.subject} at {self.issuer}"
+
+
+class ApiToken(AbstractAuthToken):
+    """A named API token (django-rest-knox's token with a name): only the SHA-512 digest of the key is
+    stored, with its first characters (`token_key`) to find it by; it expires (`expiry`). See
+    ottportal/tokens.py."""
+
+    name = models.CharField(max_length=100)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expiry is not None and self.expiry <= timezone.now()

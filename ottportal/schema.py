@@ -1,6 +1,16 @@
-"""OpenAPI post-processing: every operation documents the error answers it can give."""
+"""OpenAPI: every operation documents the error answers it can give, and the API token scheme."""
 
 from __future__ import annotations
+
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
+
+
+class ApiTokenScheme(KnoxTokenScheme):
+    """`Authorization: Token <key>` (ottportal.tokens), under the name the schema has always used."""
+
+    target_class = "ottportal.tokens.ApiTokenAuthentication"
+    name = "tokenAuth"
+
 
 ERRORS = {
     "400": "Invalid input: the body names each field (or `recipients[N]`, `contents[N].field`) and the rule",

@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -190,9 +190,25 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 # --- REST API ----------------------------------------------------------------------------------
+# API tokens (django-rest-knox, the token model with a name in ottportal.models): stored as a SHA-512
+# digest, shown once, and expiring API_TOKEN_TTL_DAYS after they are made.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+if API_TOKEN_TTL_DAYS < 1:
+    raise ImproperlyConfigured(f"API_TOKEN_TTL_DAYS must be 1 or more (whole days); it is {API_TOKEN_TTL_DAYS}.")
+KNOX_TOKEN_MODEL = "ottportal.ApiToken"  # noqa: S105 (a model name, not a secret)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    # Recognisable in a leaked file or a secret scanner, and the part of a key the tokens page shows.
+    "TOKEN_PREFIX": "ottp_",
+    "AUTO_REFRESH": False,  # a token ends when it says it does, however often it is used
+}
+# Bearer token that Prometheus sends to read /metrics (`Authorization: Bearer <token>`); unset: /metrics
+# answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "ottportal.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -15,6 +15,8 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("audit/", views.audit_log, name="audit"),
     path("account/", views.account, name="account"),
+    path("account/tokens/", views.api_tokens, name="api-tokens"),
+    path("account/tokens/<str:digest>/revoke/", views.api_token_revoke_view, name="api-token-revoke"),
     path("login/", sso_views.PortalLoginView.as_view(), name="login"),
     path("logout/", sso_views.PortalLogoutView.as_view(), name="logout"),
     # Single sign-on: the start of the round trip and the redirect URI registered at the provider.

@@ -3,24 +3,26 @@ from __future__ import annotations
 import logging
 
 from axes.models import AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from audiences.models import SuppressionChange
 from messages.charts import deliveries_per_day_svg
 from messages.models import DraftChange
 from messages.selectors import STATUS_NAMES, dashboard, sends_active, sends_awaiting_approval_by
 from messages.workers import worker_state
-from ottportal.forms import UserSettingsForm
+from ottportal.forms import ApiTokenForm, UserSettingsForm
 from ottportal.models import settings_of
 from ottportal.roles import capability_required, has_capability, user_roles
+from ottportal.tokens import MAX_LIVE_TOKENS, api_token_create, api_token_revoke, api_tokens_of
 from senders.models import SenderChange
 
 logger = logging.getLogger(__name__)
@@ -52,6 +54,39 @@ def account(request):
         return redirect("account")
     context = {"form": form, "now_at": timezone.now()}
     return render(request, "ottportal/account.html", context, status=400 if form.errors else 200)
+
+
+@never_cache  # the answer to a POST carries a new token's key: no cache keeps it
+def api_tokens(request):
+    """Your API tokens: make a named one (its key is in this answer only), see yours, revoke them."""
+    form = ApiTokenForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, key = api_token_create(user=request.user, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            form.add_error("name", exc.message_dict["name"])
+        else:
+            logger.info("API token %r made for %s", token.name, request.user)
+            created, form = {"token": token, "key": key}, ApiTokenForm()
+    context = {
+        "form": form,
+        "created": created,
+        "tokens": api_tokens_of(request.user),
+        "ttl_days": settings.API_TOKEN_TTL_DAYS,
+        "max_tokens": MAX_LIVE_TOKENS,
+    }
+    return render(request, "ottportal/api_tokens.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def api_token_revoke_view(request, digest: str):
+    token = api_token_revoke(user=request.user, digest=digest)
+    if token is None:
+        raise Http404("You have no such token (it may have expired, or been revoked already).")
+    logger.info("API token %r of %s revoked", token.name, request.user)
+    messages.success(request, f"“{token.name}” is revoked: requests with it are refused from now on.")
+    return redirect("api-tokens")
 
 
 AUDIT_ROWS = 300

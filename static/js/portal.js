@@ -25,6 +25,20 @@ document.addEventListener("DOMContentLoaded", () => {
       }, 0);
     }
   });
+  // "Copy" beside a read-only field (a new API token): copies its value, and selects it when the
+  // browser gives no clipboard so that the user can copy it by hand.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-copy-from]");
+    const field = button && document.querySelector(button.dataset.copyFrom);
+    if (!field) return;
+    field.select();
+    const done = () => { button.textContent = "Copied"; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, () => {});
+    } else if (document.execCommand && document.execCommand("copy")) {
+      done();
+    }
+  });
   // Back/forward cache: a page shown again gets its buttons back.
   window.addEventListener("pageshow", () => {
     document.querySelectorAll("button[data-label]").forEach((button) => {

@@ -14,6 +14,7 @@ from audiences.loading import audience_from_csv
 from audiences.suppressions import suppression_add
 from messages.models import RecipientList
 from messages.services import send_create
+from ottportal.tokens import api_token_create
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login, screenshot
 from tests.urlwalk import iter_urls
@@ -24,6 +25,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NOT_PAGES = {
     "healthz",
     "readyz",
+    "metrics",
+    "api-token-revoke",
     "logout",
     "draft-validate",
     "draft-duplicate",
@@ -101,6 +104,7 @@ def test_every_page_fits_a_phone(page, live_server, admin, marketer, line_draft,
         reason="opt_out",
         user=admin,
     )
+    api_token_create(user=admin, name="Nightly export of the spring campaign's deliveries to the warehouse")
     objects = {
         "sender": line_sender.pk,
         "draft": line_draft.pk,

@@ -23,6 +23,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "/healthz": ("public", "public"),
     "/readyz": ("public", "public"),
     "/account/": ("signed-in", "signed-in"),
+    "/account/tokens/": ("signed-in", "signed-in"),
+    "/account/tokens/sample/revoke/": ("signed-in", "signed-in"),
     "/audit/": ("view_audit", "view_audit"),
     "/login/": ("public", "public"),
     "/logout/": ("public", "public"),
