@@ -338,6 +338,8 @@ class Attempt(models.Model):
 
     class Meta:
         ordering = ["delivery", "at", "id"]
+        # /metrics reads the last minute of attempts at every scrape (ottportal/metrics.py).
+        indexes = [models.Index(fields=["at"], name="attempt_at")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number} of {self.delivery_id}: {self.outcome}"

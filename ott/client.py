@@ -75,6 +75,7 @@ class SendStatus:
     request_body: Any = None
     events: list = field(default_factory=list)
     ott_request_id: str = ""  # not in the documented answer; kept when Marketing Cloud sends it
+    latency_ms: int = 0
 
 
 class OttError(Exception):
@@ -302,7 +303,7 @@ class OttClient:
         if failure:
             return failure
         if response.status_code == 404:
-            return SendStatus(found=False)
+            return SendStatus(found=False, latency_ms=latency)
         outcome = _classify(response, latency)
         if not isinstance(outcome, Accepted):
             return outcome
@@ -314,6 +315,7 @@ class OttClient:
             request_body=data.get("requestBody"),
             events=events,
             ott_request_id=request_id if isinstance(request_id, str) else "",
+            latency_ms=latency,
         )
 
     def register(self, platform: str, attributes: dict) -> Outcome:

@@ -344,7 +344,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 # Production redirects plain http to https (behind a TLS proxy that sets X-Forwarded-Proto), except
 # the health check, which load balancers call over plain http.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# /readyz too: load balancers and orchestrators ask it over plain http. /metrics is not exempt: its bearer
+# token must not travel in clear (Prometheus follows the redirect, or scrape it with `scheme: https`).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 
 # --- Logging: stdout, one line per event, with the request path and user -------------------------

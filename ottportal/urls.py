@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
     path("audit/", views.audit_log, name="audit"),
     path("account/", views.account, name="account"),
     path("account/tokens/", views.api_tokens, name="api-tokens"),

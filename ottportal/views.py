@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -19,6 +19,7 @@ from messages.charts import deliveries_per_day_svg
 from messages.models import DraftChange
 from messages.selectors import STATUS_NAMES, dashboard, sends_active, sends_awaiting_approval_by
 from messages.workers import worker_state
+from ottportal import metrics as portal_metrics
 from ottportal.forms import ApiTokenForm, UserSettingsForm
 from ottportal.models import settings_of
 from ottportal.roles import capability_required, has_capability, user_roles
@@ -165,6 +166,34 @@ def readyz(request):
     return JsonResponse(
         {"status": "ok", "database": "ok", "worker": {**worker, "status": "ok" if state.alive else "idle"}}
     )
+
+
+@login_not_required  # Prometheus has no session: the bearer METRICS_TOKEN is the only way in
+@never_cache
+@require_GET
+def metrics(request):
+    """Prometheus text (or OpenMetrics when asked for). 404 while METRICS_TOKEN is unset (metrics are
+    off), 401 without the right bearer token; a signed-in session never opens it."""
+    if not settings.METRICS_TOKEN:
+        return HttpResponse(
+            "Metrics are off: set METRICS_TOKEN to turn them on (docs/operations.md).\n",
+            status=404,
+            content_type="text/plain; charset=utf-8",
+        )
+    if not portal_metrics.bearer_matches(request.headers.get("Authorization", "")):
+        response = HttpResponse(
+            "Send the metrics token: Authorization: Bearer <METRICS_TOKEN>.\n",
+            status=401,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    try:
+        body, content_type = portal_metrics.render(request.headers.get("Accept", ""))
+    except DatabaseError as exc:
+        logger.error("metrics: database unavailable: %s", type(exc).__name__)
+        return HttpResponse("The database does not answer.\n", status=503, content_type="text/plain; charset=utf-8")
+    return HttpResponse(body, content_type=content_type)
 
 
 def permission_denied(request, exception=None):

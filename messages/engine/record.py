@@ -52,6 +52,7 @@ def _lookup_log(d: Delivery, at, answer) -> Attempt:
         at=at,
         outcome=outcome,
         http_status=status,
+        latency_ms=answer.latency_ms or None,  # for the latency metrics of the status endpoint
         detail=detail,
     )
 

@@ -11,11 +11,15 @@ from tests.urlwalk import iter_urls
 # single sign-on round trip (not found while SSO is off, as in these tests; tests/ottportal/test_sso.py).
 PUBLIC = {"/login/", "/healthz", "/readyz", "/api/v1/auth/token/", "/oidc/authenticate/", "/oidc/callback/"}
 SSO = {"/oidc/authenticate/", "/oidc/callback/"}
+# Machine endpoints with their own bearer token instead of a login: 401 without it.
+BEARER = {"/metrics"}
 
 
 def _expectation(path: str) -> str:
     if path in PUBLIC:
         return "public"
+    if path in BEARER:
+        return "bearer"
     if path.startswith("/sandbox/"):
         return "sandbox"
     if path.startswith("/admin/"):
@@ -27,11 +31,14 @@ def _expectation(path: str) -> str:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("path", "name"), sorted(set(iter_urls())))
-def test_anonymous_visitor_cannot_reach_anything_private(path, name):
+def test_anonymous_visitor_cannot_reach_anything_private(path, name, settings):
+    settings.METRICS_TOKEN = "a-metrics-token"
     response = Client().get(path)
     kind = _expectation(path)
     if kind == "public":
         assert response.status_code in ((404,) if path in SSO else (200, 405))
+    elif kind == "bearer":
+        assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
     elif kind == "sandbox":
         expected = (404,) if name == "not-found" else (401, 405)  # its own bearer-token auth
         assert response.status_code in expected

@@ -17,11 +17,13 @@ from tests.urlwalk import iter_urls
 pytestmark = pytest.mark.django_db
 
 # path (sample ids, no .json suffix) -> (rule for GET, rule for POST). Rules: "public"; "signed-in"
-# (any account); "role" (any role); a capability from ottportal.roles; "nobody" (no handler: 405).
+# (any account); "role" (any role); a capability from ottportal.roles; "nobody" (no handler: 405);
+# "bearer" (a machine token only, METRICS_TOKEN: no session opens it, an admin's included).
 MATRIX: dict[str, tuple[str, str]] = {
     "/": ("role", "role"),
     "/healthz": ("public", "public"),
     "/readyz": ("public", "public"),
+    "/metrics": ("bearer", "bearer"),
     "/account/": ("signed-in", "signed-in"),
     "/account/tokens/": ("signed-in", "signed-in"),
     "/account/tokens/sample/revoke/": ("signed-in", "signed-in"),
@@ -120,6 +122,8 @@ def _allowed(rule: str, user) -> bool | None:
     """True: must be let through; False: must be refused; None: 405 expected from any account."""
     if rule == "public":
         return True
+    if rule == "bearer":
+        return False
     if user is None:
         return False
     if rule == "nobody":
@@ -132,7 +136,8 @@ def _allowed(rule: str, user) -> bool | None:
 
 
 @pytest.mark.parametrize("persona", ["anonymous", "outsider", "auditor", "approver", "marketer", "admin"])
-def test_permission_matrix(persona, personas):
+def test_permission_matrix(persona, personas, settings):
+    settings.METRICS_TOKEN = "matrix-metrics-token"  # set, so that /metrics is on and must refuse sessions
     user = None if persona == "anonymous" else personas[persona]
     client = client_for(user) if user else Client()
     failures = []
