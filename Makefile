@@ -60,6 +60,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/send_throughput.py
 	$(BIN)/python bench/history.py
 	$(BIN)/python bench/audience_upload.py
+	$(BIN)/python bench/metrics.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -146,12 +146,13 @@ def main() -> None:
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.db import connection
-    from rest_framework.authtoken.models import Token
+
+    from ottportal.tokens import api_token_create
 
     call_command("migrate", verbosity=0)
     marketer = get_user_model().objects.create_user("marketer")
     marketer.groups.add(Group.objects.get(name="Marketers"))
-    token = Token.objects.create(user=marketer).key
+    token = api_token_create(user=marketer, name="bench")[1]
     started = time.perf_counter()
     body_path, csv_size = write_files(args.rows, ROOT / "var")
     print(f"  wrote the CSV ({csv_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s")

@@ -117,6 +117,7 @@ def load(rows: int) -> dict:
         "latency_ms",
         "network_events",
         "events_final",
+        "network_error",
         "created_at",
         "finished_at",
     ]
@@ -162,6 +163,7 @@ def load(rows: int) -> dict:
                 55,
                 "[]",
                 status == "sent",
+                False,
                 when(at),
                 when(at) if status != "queued" else None,
             )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from ottportal.models import SsoIdentity
+from ottportal.models import ApiToken, SsoIdentity
 
 
 class ReadOnlyModelAdmin(admin.ModelAdmin):
@@ -26,3 +26,18 @@ class SsoIdentityAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "subject")
     raw_id_fields = ("user",)
     readonly_fields = ("created_at", "last_login_at")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyModelAdmin):
+    """Every API token, for an administrator who must revoke someone else's (a leaked key): listed,
+    deletable by superusers, never shown (only its digest and first characters exist)."""
+
+    list_display = ("name", "user", "token_key", "created", "expiry", "last_used_at")
+    list_filter = ("expiry",)
+    search_fields = ("name", "user__username", "token_key")
+    fields = ("name", "user", "token_key", "created", "expiry", "last_used_at")
+    readonly_fields = fields
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

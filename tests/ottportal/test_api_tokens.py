@@ -233,3 +233,16 @@ def test_a_lifetime_below_one_day_stops_start_up_naming_the_setting():
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode != 0 and "API_TOKEN_TTL_DAYS must be 1 or more" in result.stderr
+
+
+def test_a_superuser_can_revoke_anyones_token_in_the_admin_without_seeing_it(marketer):
+    from django.contrib.auth.models import User
+
+    boss = User.objects.create_superuser("boss", "boss@example.com", "boss-pass-123456")
+    token, key = api_token_create(user=marketer, name="Leaked pipeline")
+    client = client_for(boss)
+    listing = client.get("/admin/ottportal/apitoken/").content.decode()
+    assert "Leaked pipeline" in listing and key not in listing
+    delete = reverse("admin:ottportal_apitoken_delete", args=[token.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert not opens_the_api(key)

@@ -1,0 +1,144 @@
+"""/metrics at a million deliveries: the cost of one Prometheus scrape, and of each part of it.
+
+    python bench/metrics.py [--rows 1000000] [--recent 60000] [--queued 100000] [--runs 20]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ottportal_bench_metrics python bench/metrics.py
+
+It recreates its own database (SQLite `var/bench-metrics.sqlite3` unless DATABASE_URL names a
+PostgreSQL one), loads the history data set of bench/history.py (--rows deliveries over 90 days) with
+one attempt per delivery, adds --recent attempts in the last minute (1,000 a second: a worker at full
+speed) and --queued deliveries waiting, then times the whole scrape through Django's test client and
+each part of the collector on its own (median and p95 over --runs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from history import environment, load  # noqa: E402
+from send_throughput import prepare_database  # noqa: E402
+
+TOKEN = "bench-metrics-token"
+
+
+def load_attempts(recent: int, queued: int) -> None:
+    """One attempt per delivery at its creation time, `recent` more in the last minute, and `queued`
+    deliveries turned back into queued ones (a big send under way)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from messages.models import Attempt, Delivery
+
+    table = Attempt._meta.db_table
+    columns = "delivery_id, number, kind, at, outcome, http_status, latency_ms, detail"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT id, 1, 'send', created_at, "  # noqa: S608
+            "CASE status WHEN 'sent' THEN 'accepted' WHEN 'rejected' THEN 'rejected' ELSE 'failed' END, "
+            "http_status, latency_ms, '' FROM " + Delivery._meta.db_table
+        )
+    rng = random.Random(11)
+    now = timezone.now()
+    ids = list(Delivery.objects.order_by("-id").values_list("id", flat=True)[:recent])
+    outcomes = [("accepted", 201), ("accepted", 201), ("accepted", 201), ("failed", 429), ("failed", 503)]
+    rows = []
+    for n, delivery_id in enumerate(ids):
+        outcome, status = rng.choice(outcomes)
+        at = now - timedelta(seconds=60 * n / max(1, recent))
+        rows.append(
+            Attempt(
+                delivery_id=delivery_id,
+                number=1 + n % 2,
+                kind="send",
+                at=at,
+                outcome=outcome,
+                http_status=status,
+                latency_ms=rng.randint(20, 400),
+            )
+        )
+    Attempt.objects.bulk_create(rows, batch_size=5000)
+    waiting = list(Delivery.objects.order_by("-id").values_list("id", flat=True)[:queued])
+    for start in range(0, len(waiting), 10_000):
+        Delivery.objects.filter(id__in=waiting[start : start + 10_000]).update(status="queued", finished_at=None)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def timed(function, runs: int) -> tuple[float, float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    ordered = sorted(times)
+    return statistics.median(times), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--recent", type=int, default=60_000)
+    parser.add_argument("--queued", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'bench-metrics.sqlite3'}"
+    (ROOT / "var").mkdir(exist_ok=True)
+    prepare_database(database_url)
+    os.environ.update({**environment(database_url), "METRICS_TOKEN": TOKEN})
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from ottportal import metrics
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    load(args.rows)
+    load_attempts(args.recent, args.queued)
+    loaded = time.perf_counter() - started
+
+    client = Client()
+
+    def scrape():
+        response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+        assert response.status_code == 200, response.status_code
+        return response
+
+    body = scrape().content.decode()
+    now = timezone.now
+    parts = {
+        "deliveries by network and status": lambda: list(metrics._deliveries()),
+        "sends by status": lambda: list(metrics._sends()),
+        "queue (depth, oldest, retry waiting)": lambda: list(metrics._queue(now())),
+        "workers": lambda: list(metrics._workers(now())),
+        "last minute of attempts": lambda: list(metrics._recent(now())),
+    }
+    results = {name: timed(part, args.runs) for name, part in parts.items()}
+    whole = timed(scrape, args.runs)
+    engine = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+    print(
+        f"metrics: {args.rows:,} deliveries and attempts over 90 days, {args.recent:,} attempts in the last minute, "
+        f"{args.queued:,} queued, {engine}, {args.runs} runs each (load {loaded:.0f} s)"
+    )
+    for name, (median, p95) in results.items():
+        print(f"  {name:40} median {median:8.1f} ms   p95 {p95:8.1f} ms")
+    print(f"  {'whole scrape (GET /metrics)':40} median {whole[0]:8.1f} ms   p95 {whole[1]:8.1f} ms")
+    print(f"  answer: {len(body):,} bytes, {sum(1 for line in body.splitlines() if not line.startswith('#'))} samples")
+
+
+if __name__ == "__main__":
+    main()
