@@ -74,17 +74,20 @@ def _sends() -> Iterator[Metric]:
 def _queue(now) -> Iterator[Metric]:
     queued = Delivery.objects.filter(status=Delivery.Status.QUEUED)
     yield GaugeMetricFamily(f"{PREFIX}_queue_depth", "Deliveries queued, waiting to be posted.", value=queued.count())
-    due = queued.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    # Of sends being sent (not paused), and not waiting out a retry delay or a held sender.
+    due = queued.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).filter(
+        send__status__in=(Send.Status.QUEUED, Send.Status.RUNNING)
+    )
     oldest = due.order_by("id").values_list("created_at", flat=True).first()
     yield GaugeMetricFamily(
         f"{PREFIX}_queue_oldest_age_seconds",
-        "Seconds since the oldest queued delivery whose time has come (not waiting out a retry delay) was "
-        "queued; 0 when none waits.",
+        "Seconds since the oldest queued delivery whose time has come was queued (not counting deliveries "
+        "waiting out a retry delay, or of paused sends); 0 when none waits.",
         value=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
     )
     yield GaugeMetricFamily(
         f"{PREFIX}_queue_retry_waiting",
-        "Queued deliveries waiting out a retry delay (their next attempt is in the future).",
+        "Queued deliveries whose next attempt is in the future (a retry delay, or their sender held back).",
         value=queued.filter(next_attempt_at__gt=now).count(),
     )
 
@@ -100,7 +103,9 @@ def _workers(now) -> Iterator[Metric]:
         value=(now - state.last_seen).total_seconds() if state.last_seen else float("inf"),
     )
     yield GaugeMetricFamily(
-        f"{PREFIX}_sends_waiting", "Sends queued or running (what needs a worker).", value=state.waiting
+        f"{PREFIX}_sends_waiting",
+        "Sends that need a worker now: queued, running, being prepared, or scheduled with their time come.",
+        value=state.waiting,
     )
     yield GaugeMetricFamily(
         f"{PREFIX}_worker_missing",

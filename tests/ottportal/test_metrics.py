@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from messages import lifecycle
 from messages.models import Attempt, Delivery, Send, WorkerHeartbeat
 from messages.services import send_create
 from messages.workers import beat
@@ -213,3 +214,30 @@ def test_metrics_answer_503_when_the_database_does_not():
     assert result.returncode == 0, result.stderr
     status, body = json.loads(result.stdout.strip().splitlines()[-1])
     assert status == 503 and "database does not answer" in body
+
+
+@pytest.mark.django_db
+def test_sends_that_need_a_worker_include_due_scheduled_and_preparing_ones(metrics_on, marketer, line_draft, client):
+    later = send_create(
+        draft=line_draft, recipients=[("U-1", "")], user=marketer, scheduled_at=timezone.now() + timedelta(hours=1)
+    )
+    assert later.status == Send.Status.SCHEDULED
+    assert client.get("/readyz").status_code == 200  # its time has not come: no worker needed yet
+    Send.objects.filter(pk=later.pk).update(scheduled_at=timezone.now() - timedelta(seconds=1))
+    assert client.get("/readyz").status_code == 503
+    assert value(scrape(), "ottportal_sends_waiting") == 1
+    Send.objects.filter(pk=later.pk).update(status=Send.Status.PREPARING)
+    assert client.get("/readyz").status_code == 503
+    Send.objects.filter(pk=later.pk).update(status=Send.Status.PAUSED)
+    assert client.get("/readyz").status_code == 200 and value(scrape(), "ottportal_sends_waiting") == 0
+
+
+@pytest.mark.django_db
+def test_a_paused_sends_deliveries_do_not_age_the_queue(metrics_on, marketer, line_draft):
+    send = send_create(draft=line_draft, recipients=[("U-1", "")], user=marketer)
+    send.deliveries.update(created_at=timezone.now() - timedelta(hours=2))
+    assert value(scrape(), "ottportal_queue_oldest_age_seconds") > 7000
+    lifecycle.pause(send, reason="checking the copy")
+    samples = scrape()
+    assert value(samples, "ottportal_queue_oldest_age_seconds") == 0
+    assert value(samples, "ottportal_queue_depth") == 1  # still queued, counted

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ott_messages', '0006_recipientlist_invalid_count'),
+        ('ott_messages', '0009_skipped_deliveries'),
     ]
 
     operations = [
