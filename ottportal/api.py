@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -26,7 +27,6 @@ class TokenRequestSerializer(AuthTokenSerializer):
         required=False,
         allow_blank=True,
         max_length=NAME_MAX_LENGTH,
-        write_only=True,
         help_text=f"What the token is for, shown on your API tokens page (default “{API_SIGN_IN_NAME}”).",
     )
     token = serializers.CharField(read_only=True, help_text="Send it as `Authorization: Token <key>`.")
@@ -38,6 +38,9 @@ class TokenView(APIView):
     makes a new token that expires after API_TOKEN_TTL_DAYS; it is listed, and can be revoked, on the
     user's API tokens page. For a pipeline, make one named token there instead of signing in each run."""
 
+    # The password is the credential here: an `Authorization: Token` header (an expired token, say) is
+    # not looked at. A session still is, so that a browser's POST needs its CSRF token.
+    authentication_classes = (SessionAuthentication,)
     permission_classes = ()
     throttle_classes = ()
     serializer_class = TokenRequestSerializer

@@ -18,5 +18,5 @@ class OttPortalConfig(AppConfig):
         # After every migrate (and every test-database flush) the role groups exist with their
         # permissions. Django sends post_migrate only to apps with a models module (ottportal/models.py).
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="ottportal_sync_roles")
-        from ottportal.sso import checks  # noqa: F401  (registers the single sign-on deploy check)
         from ottportal import schema  # noqa: F401 (registers the API token scheme with drf-spectacular)
+        from ottportal.sso import checks  # noqa: F401  (registers the single sign-on deploy check)

@@ -167,6 +167,14 @@ def test_the_token_endpoint_makes_a_new_named_expiring_token_each_time(marketer,
     assert "Deploy script" in html and "API sign-in" in html
 
 
+def test_the_token_endpoint_renews_with_the_password_whatever_old_token_is_sent(marketer):
+    old, key = api_token_create(user=marketer, name="CI pipeline")
+    ApiToken.objects.filter(pk=old.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    body = {"username": marketer.username, "password": PASSWORD, "name": "CI pipeline"}
+    answer = api(key).post("/api/v1/auth/token/", body, format="json")
+    assert answer.status_code == 200 and opens_the_api(answer.json()["token"])
+
+
 def test_the_token_endpoint_refuses_a_long_name_naming_the_field(marketer):
     body = {"username": marketer.username, "password": PASSWORD, "name": "x" * 101}
     answer = api().post("/api/v1/auth/token/", body, format="json")
