@@ -83,7 +83,8 @@ def add_recent(recent: int) -> None:
         )
     Attempt.objects.bulk_create(rows, batch_size=5000)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # What autovacuum does to a settled table; on PostgreSQL it lets the counts read indexes alone.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def timed(function, runs: int) -> tuple[float, float, float]:
@@ -142,7 +143,7 @@ def main() -> None:
     parts = {
         "deliveries by network and status": lambda: list(metrics._deliveries()),
         "sends by status": lambda: list(metrics._sends()),
-        "queue (depth, oldest, retry waiting)": lambda: list(metrics._queue(now())),
+        "queue (depth, oldest)": lambda: list(metrics._queue(now())),
         "workers": lambda: list(metrics._workers(now())),
         "last minute of attempts": lambda: list(metrics._recent(now())),
     }

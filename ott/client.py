@@ -75,7 +75,7 @@ class SendStatus:
     request_body: Any = None
     events: list = field(default_factory=list)
     ott_request_id: str = ""  # not in the documented answer; kept when Marketing Cloud sends it
-    latency_ms: int = 0
+    latency_ms: int = field(default=0, compare=False)  # how long the answer took, not part of it
 
 
 class OttError(Exception):

@@ -85,11 +85,6 @@ def _queue(now) -> Iterator[Metric]:
         "waiting out a retry delay, or of paused sends); 0 when none waits.",
         value=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
     )
-    yield GaugeMetricFamily(
-        f"{PREFIX}_queue_retry_waiting",
-        "Queued deliveries whose next attempt is in the future (a retry delay, or their sender held back).",
-        value=queued.filter(next_attempt_at__gt=now).count(),
-    )
 
 
 def _workers(now) -> Iterator[Metric]:

@@ -138,7 +138,6 @@ def test_the_queue_and_the_worker_as_readyz_sees_them(metrics_on, marketer, line
     Delivery.objects.filter(pk=second.pk).update(created_at=timezone.now() - timedelta(minutes=3))
     samples = scrape()
     assert value(samples, "ottportal_queue_depth") == 3
-    assert value(samples, "ottportal_queue_retry_waiting") == 1
     assert 180 <= value(samples, "ottportal_queue_oldest_age_seconds") < 240
     assert value(samples, "ottportal_sends_waiting") == 1
     assert value(samples, "ottportal_worker_missing") == 1 and client.get("/readyz").status_code == 503
