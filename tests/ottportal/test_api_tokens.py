@@ -254,3 +254,13 @@ def test_a_superuser_can_revoke_anyones_token_in_the_admin_without_seeing_it(mar
     delete = reverse("admin:ottportal_apitoken_delete", args=[token.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 302
     assert not opens_the_api(key)
+
+
+def test_with_passwords_off_a_single_sign_on_user_gets_tokens_from_the_page(marketer, settings):
+    settings.LOCAL_LOGIN = False
+    marketer.set_unusable_password()  # as an account made at a first single sign-on is
+    marketer.save()
+    refused = api().post("/api/v1/auth/token/", {"username": marketer.username, "password": "x"}, format="json")
+    assert refused.status_code == 403 and "/account/tokens/" in refused.json()["detail"]
+    key, _ = make_on_the_page(marketer, "CI pipeline")
+    assert opens_the_api(key)
