@@ -192,6 +192,14 @@ class Send(models.Model):
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries", help_text="The send retried"
     )
+    audience = models.ForeignKey(
+        "audiences.Audience",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sends",
+        help_text="The saved audience sent to (read-only from then on); empty for pasted or uploaded recipients",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
