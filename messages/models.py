@@ -200,6 +200,11 @@ class Send(models.Model):
         related_name="sends",
         help_text="The saved audience sent to (read-only from then on); empty for pasted or uploaded recipients",
     )
+    send_limit = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Send to at most this many recipients (the allowance left, when the marketer chose to send up to it)",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
