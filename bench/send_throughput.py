@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
@@ -51,6 +52,25 @@ def prepare_database(url: str) -> None:
     subprocess.run([*admin, "-qc", f'CREATE DATABASE "{name}"'], check=True, capture_output=True)
 
 
+def profile_top(path: str, top: int = 25) -> None:
+    """Print where the sampled worker spent its time: by function itself (self) and with its callees."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in Path(path).read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = [frame.split(" (")[0] + " " + frame.rsplit("/", 1)[-1].split(":")[0] for frame in stack.split(";")[1:]]
+        n = int(count)
+        total += n
+        if frames:
+            own[frames[-1]] += n
+        for frame in set(frames):
+            inclusive[frame] += n
+    print(f"  profile: {total:,} samples of the thread holding the GIL (py-spy --gil); own time, then with callees")
+    for name, n in own.most_common(top):
+        print(f"    self {n / total:6.1%}  incl {inclusive[name] / total:6.1%}  {name}")
+
+
 def start_stub(latency: float) -> tuple[subprocess.Popen, str]:
     stub = subprocess.Popen(
         [sys.executable, str(ROOT / "bench" / "stub.py"), "--latency", str(latency)],
@@ -72,6 +92,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05, help="stub latency in seconds (default 0.05)")
     parser.add_argument("--workers", type=int, default=1, help="db_worker processes (default 1)")
     parser.add_argument("--concurrency", type=int, default=64, help="OTT_SEND_CONCURRENCY (default 64)")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="sample the worker with py-spy into FILE (collapsed stacks) and print its top"
+    )
     parser.add_argument("--naive-n", type=int, default=200, help="deliveries in the naive sample (default 200)")
     args = parser.parse_args()
 
@@ -124,6 +147,8 @@ def main() -> None:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     command = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"]
+    if args.profile:
+        command = ["py-spy", "record", "--format", "raw", "--gil", "-r", "100", "-o", args.profile, "--", *command]
     workers = [subprocess.Popen(command, cwd=ROOT, env=env) for _ in range(args.workers)]
     for worker in workers:
         worker.wait()
@@ -183,7 +208,7 @@ def main() -> None:
         f"wall incl. worker start-up {wall:.2f} s)"
     )
     print(f"  HTTP latency p50 {statistics.median(latencies):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms")
-    print(f"  worker CPU {cpu:.1f} s, peak RSS {peak_rss_mb:.0f} MB")
+    print(f"  worker CPU {cpu:.1f} s ({cpu / args.n * 1000:.2f} ms a delivery), peak RSS {peak_rss_mb:.0f} MB")
     print(
         f"  statuses {counts}; stub posts {stats['posts']}, unique keys {stats['unique']}: "
         f"{'every delivery sent exactly once' if exactly_once else 'NOT exactly once'}"
@@ -197,6 +222,8 @@ def main() -> None:
         f"{portal_rate / naive_rate:.0f}x (target >= 20); target >= 1,000/s: "
         f"{'met' if portal_rate >= 1000 else 'missed'}"
     )
+    if args.profile:
+        profile_top(args.profile)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from messages import bulk
 from messages.models import Delivery, Send, SendEvent
 
 DS, SS = Delivery.Status, Send.Status
@@ -166,7 +167,7 @@ def claim(send_id: int, ids: list[int]) -> list[Delivery]:
         if not Send.objects.filter(pk=send_id, status__in=RUNNABLE).exists():
             return []  # paused, canceled (or not started yet) since the worker last looked
         queryset = _guarded(DELIVERY_TRANSITIONS, "claim", Delivery.objects.filter(send_id=send_id, id__in=ids))
-        claimed = list(_select_for_claim(queryset).order_by("id"))
+        claimed = list(_select_for_claim(queryset).only(*CLAIM_FIELDS).order_by("id"))
         if not claimed:
             return []
         Delivery.objects.filter(id__in=[d.id for d in claimed]).update(
@@ -201,28 +202,23 @@ OUTCOME_FIELDS = [
 ]
 
 
+# What the engine reads of a claimed delivery, and what it writes back: nothing else is loaded.
+CLAIM_FIELDS = ("id", "send_id", "sender_id", "message_key", "ott_id", "user_reference", "payload", *OUTCOME_FIELDS)
+
+
 def settle(settled: list[tuple[Delivery, str]]) -> None:
     """Write the outcome of claimed deliveries, each with the event it went through (`mark_sent`,
     `mark_rejected`, `mark_failed`, `schedule_retry`, `drop`, `release`): the delivery objects carry the new
     field values. One prepared UPDATE for every row (executemany, far cheaper than bulk_update's CASE
     expressions), each guarded by the status its event leaves."""
-    if not settled:
-        return
-    fields = [Delivery._meta.get_field(name) for name in OUTCOME_FIELDS]
     rows = []
     for delivery, event in settled:
         transition = DELIVERY_TRANSITIONS[event]
         if transition.source != (DS.SENDING,):
             raise ValueError(f"{event} does not settle a claimed delivery")
         delivery.status = transition.target
-        values = [field.get_db_prep_save(getattr(delivery, field.attname), connection) for field in fields]
-        rows.append([*values, delivery.pk, DS.SENDING])
-    quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-    # Only column names from the model go into the text; every value is a parameter.
-    sql = f"UPDATE {quote(Delivery._meta.db_table)} SET {sets} WHERE {quote('id')} = %s AND {quote('status')} = %s"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        rows.append([*(getattr(delivery, name) for name in OUTCOME_FIELDS), delivery.pk, DS.SENDING])
+    bulk.update(Delivery, OUTCOME_FIELDS, ("id", "status"), rows)
 
 
 def unreserve(ids: list[int]) -> None:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from messages import bulk
 from messages.models import Delivery
 from ott.client import OttClient, SendStatus
 
@@ -52,7 +53,6 @@ def follow_up(client: OttClient | None = None, now=None) -> int:
             delivery.events_final = bool(names & _FINAL_EVENTS)
             delivery.network_error = "error" in names
         updated.append(delivery)
-    Delivery.objects.bulk_update(
-        updated, ["events_checked_at", "network_events", "events_final", "network_error"], batch_size=200
-    )
+    fields = ("events_checked_at", "network_events", "events_final", "network_error")
+    bulk.update(Delivery, fields, ("id",), [[*(getattr(d, name) for name in fields), d.pk] for d in updated])
     return len(updated)

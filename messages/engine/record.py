@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from messages import lifecycle
+from messages import bulk, lifecycle
 from messages.engine.attempt import Result, found, reason
 from messages.engine.watch import watch
 from messages.models import Attempt, Delivery, Send
@@ -38,36 +38,27 @@ def _response_text(outcome) -> str:
     return (getattr(outcome, "raw_text", "") or "")[:RESPONSE_LIMIT]
 
 
-def _lookup_log(d: Delivery, at, answer) -> Attempt:
+# An attempt log row, as `bulk.insert` writes it (no model instance per attempt: see messages.bulk).
+ATTEMPT_FIELDS = ("delivery_id", "number", "kind", "at", "outcome", "http_status", "latency_ms", "detail")
+
+
+def _lookup_log(d: Delivery, at, answer) -> tuple:
     if found(answer):
         outcome, status, detail = Attempt.Outcome.FOUND, 200, "Marketing Cloud has this messageKey"
     elif isinstance(answer, SendStatus):
         outcome, status, detail = Attempt.Outcome.UNKNOWN, None, "Marketing Cloud does not have this messageKey"
     else:
         outcome, status, detail = Attempt.Outcome.UNKNOWN, answer.http_status or None, reason(answer)
-    return Attempt(
-        delivery=d,
-        number=d.attempts,
-        kind=Attempt.Kind.LOOKUP,
-        at=at,
-        outcome=outcome,
-        http_status=status,
-        latency_ms=answer.latency_ms or None,  # for the latency metrics of the status endpoint
-        detail=detail,
-    )
+    # the latency feeds the metrics of the status endpoint
+    return (d.pk, d.attempts, Attempt.Kind.LOOKUP, at, outcome, status, answer.latency_ms or None, detail)
 
 
-def _post_log(d: Delivery, result: Result) -> Attempt:
+def _post_log(d: Delivery, result: Result) -> tuple:
     outcome = result.outcome
-    return Attempt(
-        delivery=d,
-        number=d.attempts,
-        at=result.at,
-        outcome=type(outcome).__name__.lower(),
-        http_status=outcome.http_status or None,
-        latency_ms=outcome.latency_ms,
-        detail="" if isinstance(outcome, Accepted) else reason(outcome)[:1000],
-    )
+    detail = "" if isinstance(outcome, Accepted) else reason(outcome)[:1000]
+    kind = type(outcome).__name__.lower()  # accepted, rejected, failed
+    status = outcome.http_status or None
+    return (d.pk, d.attempts, Attempt.Kind.SEND, result.at, kind, status, outcome.latency_ms, detail)
 
 
 def _succeeded(d: Delivery, now, ott_request_id: str = "") -> str:
@@ -77,12 +68,12 @@ def _succeeded(d: Delivery, now, ott_request_id: str = "") -> str:
     return "mark_sent"
 
 
-def outcome_event(result: Result, now, stopped: bool, paused: bool = False) -> tuple[str, list[Attempt]]:
+def outcome_event(result: Result, now, stopped: bool, paused: bool = False) -> tuple[str, list[tuple]]:
     """The event a claimed delivery goes through for `result` (setting its fields on the object), and
     its attempt log rows. `stopped`: its send was canceled meanwhile (no retry then); `paused`: it was
     paused (what was not posted goes back to the queue, retries wait as usual)."""
     d, outcome = result.delivery, result.outcome
-    log: list[Attempt] = []
+    log: list[tuple] = []
     d.lease_until = None
     if outcome is None and (paused or result.held):  # held back before it was posted: no try happened
         d.attempts -= 1
@@ -131,14 +122,14 @@ def record(send_id: int, results: list[Result], still_held: list[int], enqueue: 
     with transaction.atomic():
         halted = lifecycle.send_halted(send_id)
         stopped = halted is not None and halted != Send.Status.PAUSED
-        logs: list[Attempt] = []
+        logs: list[tuple] = []
         settled: list[tuple[Delivery, str]] = []
         for result in results:
             event, log = outcome_event(result, now, stopped, paused=halted == Send.Status.PAUSED)
             settled.append((result.delivery, event))
             logs.extend(log)
         lifecycle.settle(settled)
-        Attempt.objects.bulk_create(logs, batch_size=500)
+        bulk.insert(Attempt, ATTEMPT_FIELDS, logs)
         lifecycle.renew(still_held)
         # Retries, and deliveries given back while their sender is held, go to work again when due.
         retries = [d for d, event in settled if event == "schedule_retry" or (event == "release" and d.next_attempt_at)]

@@ -189,3 +189,29 @@ def test_a_delivery_found_by_a_lookup_keeps_the_ott_request_id_the_answer_carrie
     answer = SendStatus(found=True, events=[{"event": "Sent"}], ott_request_id="r-9")
     assert outcome_event(Result(delivery, answer, NOW, posted=False), NOW, False)[0] == "mark_sent"
     assert delivery.ott_request_id == "r-9" and not delivery.needs_lookup
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n", [1, 40])
+def test_recording_claimed_outcomes_costs_the_same_queries_whatever_the_batch(
+    line_draft, marketer, django_assert_max_num_queries, n
+):
+    """Claimed deliveries carry only the fields the engine reads and writes: recording their outcomes
+    never loads a field row by row, and writes each outcome and its attempt log in full."""
+    from messages.engine.record import record
+    from messages.models import Attempt
+
+    send = send_create(draft=line_draft, recipients=[(f"U-{i}", "") for i in range(n)], user=marketer)
+    Send.objects.filter(pk=send.pk).update(status=SS.QUEUED)
+    claimed = lifecycle.claim(send.pk, list(send.deliveries.values_list("id", flat=True)))
+    results = []
+    for i, delivery in enumerate(claimed):
+        outcome = Accepted(201, {"ottRequestId": f"r-{i}"}, 12, ott_request_id=f"r-{i}") if i % 2 else TRANSIENT
+        results.append(Result(delivery, outcome, NOW))
+    with django_assert_max_num_queries(12):
+        record(send.pk, results, [], lambda *args, **kwargs: None)
+    rows = dict(send.deliveries.values_list("ott_request_id", "status"))
+    assert sum(status == DS.SENT for status in rows.values()) == n // 2
+    assert Attempt.objects.filter(delivery__send=send).count() == n
+    log = Attempt.objects.filter(delivery__send=send, outcome="failed").first()
+    assert log.detail == TRANSIENT.reason and log.kind == "send" and log.number == 1

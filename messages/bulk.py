@@ -1,0 +1,73 @@
+"""Plain `executemany` for the worker's hot path: outcomes and attempt logs written as tuples.
+
+The ORM's bulk_create builds a model instance and runs every field's `get_db_prep_save` for every
+value (a third of the worker's time in a profile of 10,000 deliveries). Here each column's conversion
+is chosen once per statement: only datetimes and JSON need one; integers, text and booleans go to the
+driver as they are. Only column names from the model go into the SQL text; every value is a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+
+
+def _converter(field: models.Field) -> Callable[[Any], Any] | None:
+    if isinstance(field, models.DateTimeField):
+        adapt = connection.ops.adapt_datetimefield_value
+        return lambda value: None if value is None else adapt(value)
+    if isinstance(field, (models.JSONField, models.UUIDField)):
+        return lambda value: field.get_db_prep_save(value, connection)
+    if field.choices:  # a TextChoices member goes as its plain value
+        return lambda value: None if value is None else str(value)
+    return None
+
+
+def _fields(model: type[models.Model], names: Sequence[str]) -> list[models.Field]:
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    return [by_attname[name] for name in names]
+
+
+def converted(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence]) -> list[list]:
+    """`rows` (values in the order of `names`, attribute names such as `delivery_id`) as the database
+    takes them."""
+    fields = _fields(model, names)
+    steps = [(at, convert) for at, field in enumerate(fields) if (convert := _converter(field))]
+    out = []
+    for row in rows:
+        row = list(row)
+        for at, convert in steps:
+            row[at] = convert(row[at])
+        out.append(row)
+    return out
+
+
+def columns(model: type[models.Model], names: Sequence[str]) -> list[str]:
+    quote = connection.ops.quote_name
+    return [quote(field.column) for field in _fields(model, names)]
+
+
+def insert(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """INSERT every row (values in the order of `names`) with one prepared statement."""
+    rows = converted(model, names, rows)
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    marks = ", ".join(["%s"] * len(names))
+    sql = f"INSERT INTO {table} ({', '.join(columns(model, names))}) VALUES ({marks})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def update(model: type[models.Model], names: Sequence[str], where: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """UPDATE one row per tuple: the values of `names`, then those of the `where` columns (equality)."""
+    rows = converted(model, [*names, *where], rows)
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    sets = ", ".join(f"{column} = %s" for column in columns(model, names))
+    condition = " AND ".join(f"{column} = %s" for column in columns(model, where))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE {condition}", rows)  # noqa: S608
