@@ -153,9 +153,14 @@
     if (!button) return;
     const block = button.closest("[data-block]");
     if (button.hasAttribute("data-remove")) {
+      const index = liveBlocks().indexOf(block);
       block.querySelector("input[name$='-DELETE']").checked = true;
       block.hidden = true;
       changed();
+      // Focus stays in the list for someone on a keyboard: the block now in its place, else the last.
+      const rest = liveBlocks();
+      const next = rest[Math.min(index, rest.length - 1)];
+      (next ? next.querySelector("[data-remove]") : addButton).focus();
     } else if (button.dataset.move) {
       const siblings = liveBlocks();
       const target = siblings[siblings.indexOf(block) + Number(button.dataset.move)];
