@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from ott.networks import CONTENT_TYPES, MESSAGE_TAGS, MESSAGING_TYPES, NETWORK_CHOICES, NOTIFICATION_TYPES
 from ott.payloads import BLOCK_FIELDS, MESSAGE_FIELDS, Block, Message
@@ -282,6 +283,13 @@ class Delivery(models.Model):
             models.Index(fields=["created_at"], name="delivery_created"),
             models.Index(fields=["send", "status"], name="delivery_send_status"),
             models.Index(fields=["status", "lease_until"], name="delivery_lease"),
+            # The send page's two figures besides the counts, each over its few rows only.
+            models.Index(fields=["send"], condition=Q(network_error=True), name="delivery_network_error"),
+            models.Index(
+                fields=["send", "next_attempt_at"],
+                condition=Q(status="queued", attempts__gt=0),
+                name="delivery_retry_waiting",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -290,6 +298,25 @@ class Delivery(models.Model):
     @property
     def recipient(self) -> str:
         return self.ott_id or self.user_reference
+
+
+class SendCount(models.Model):
+    """How many of a send's deliveries are in each status, kept by database triggers on the delivery
+    table (migration 0013), in the same transaction as every insert, status change and delete, so the
+    send page never counts a million rows. On PostgreSQL each connection adds to its own `shard` row
+    (its backend pid modulo 16), so workers posting the same send do not wait for each other's counter
+    row; the count of a status is the sum over its shards. Read it with `messages.progress.send_counts`."""
+
+    send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    status = models.CharField(max_length=16)
+    shard = models.SmallIntegerField(default=0)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["send", "status", "shard"], name="send_count_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.send_id} {self.status}: {self.n}"
 
 
 class SendEvent(models.Model):

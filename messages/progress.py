@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from messages.models import Delivery, Send
+from messages.selectors import send_counts
 from messages.workers import workers_alive
 from ott.networks import NETWORKS
 
@@ -79,9 +80,7 @@ def needs_worker(send: Send, now: datetime | None = None) -> bool:
 
 def send_progress(send: Send) -> SendProgress:
     rows = Delivery.objects.filter(send=send)
-    counts = dict.fromkeys(DS.values, 0)
-    for status, n in rows.values_list("status").annotate(n=Count("id")).order_by():
-        counts[status] = n
+    counts = send_counts([send.pk])[send.pk]
     waiting = rows.filter(status=DS.QUEUED, attempts__gt=0).aggregate(
         n=Count("id"), first=Min("next_attempt_at"), last=Max("next_attempt_at")
     )
