@@ -36,8 +36,8 @@ _RULE_HELP = {
 def _rule(name: str, read_only: bool) -> serializers.Field:
     """A sending rule as the API shows it (null: the rule is off). Values are checked by
     SendingRulesForm, so the API and the page give the same messages."""
-    kwargs = {"read_only": True} if read_only else {"required": False, "allow_null": True}
-    kwargs["help_text"] = _RULE_HELP[name]
+    kwargs = {"read_only": True} if read_only else {"required": False}
+    kwargs.update(help_text=_RULE_HELP[name], allow_null=name != "time_zone" or not read_only)
     if name.startswith("quiet_hours"):
         return serializers.TimeField(format="%H:%M", **kwargs)
     if name == "time_zone":

@@ -219,8 +219,7 @@ class SendingRulesForm(forms.Form):
         label="Time zone",
         required=False,
         max_length=64,
-        help_text="IANA zone name (e.g. Asia/Tokyo) of the quiet hours and of the daily and monthly "
-        "allowances; empty: the portal's zone.",
+        help_text="IANA zone name (e.g. Asia/Tokyo) of the quiet hours and of the daily and monthly allowances.",
         widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"}),
     )
     rate_limit = _count_field("Rate limit", "Posts per second, per worker; empty: the portal's default.")

@@ -288,7 +288,7 @@ def test_the_schema_documents_the_rules(admin):
     components = schema["components"]["schemas"]
     sender = components["Sender"]["properties"]
     assert sender["quiet_hours_start"]["readOnly"] and sender["quiet_hours_start"]["format"] == "time"
-    assert sender["frequency_cap_7d"]["type"] == "integer"
+    assert sender["frequency_cap_7d"]["type"] == "integer" and sender["frequency_cap_7d"]["nullable"]
     patch = components["PatchedSenderUpdate"]["properties"]
     assert patch["time_zone"]["type"] == "string" and patch["rate_limit"]["minimum"] == 1
     assert patch["daily_allowance"]["nullable"] and "IANA" in patch["time_zone"]["description"]
