@@ -126,7 +126,8 @@ class SenderUpdateSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         """The sending rules are read by SendingRulesForm (with the sender's other rules as they are, so
         that a cap is checked against the one it must not go below); the rest by the fields."""
-        data = data if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            return super().to_internal_value(data)  # "Invalid data. Expected a dictionary..."
         errors, rules = {}, {}
         given = {name: data[name] for name in RULE_FIELDS if name in data}
         if given:

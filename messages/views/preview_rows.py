@@ -59,7 +59,7 @@ def _where(data) -> tuple[str, int] | JsonResponse:
         return _refuse(400, "line", "Give one of line (a line number), after or before (0 for the first row).")
     name = given[0]
     value = data[name].strip()
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         return _refuse(400, name, f"{name}: give a line number, a whole number of 0 or more (e.g. 2).")
     return name, int(value)
 
@@ -99,7 +99,8 @@ def draft_preview_row(request):
     if isinstance(where, JsonResponse):
         return where
     audience_id = request.POST.get("audience", "").strip()
-    audience = Audience.objects.ready().filter(pk=int(audience_id)).first() if audience_id.isdigit() else None
+    valid_id = audience_id.isascii() and audience_id.isdigit() and len(audience_id) < 10
+    audience = Audience.objects.ready().filter(pk=int(audience_id)).first() if valid_id else None
     if audience is None:
         return _refuse(404, "audience", "No such audience is ready to use (it may be still uploading, or deleted).")
     if audience.network != network.name:

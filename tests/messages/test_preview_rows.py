@@ -85,7 +85,13 @@ def test_a_row_beyond_either_end_is_named(marketer, line_sender, audience, where
 
 @pytest.mark.parametrize(
     ("where", "field"),
-    [({}, "line"), ({"line": "two"}, "line"), ({"after": "-1"}, "after"), ({"line": 2, "after": 0}, "line")],
+    [
+        ({}, "line"),
+        ({"line": "two"}, "line"),
+        ({"after": "-1"}, "after"),
+        ({"line": "²"}, "line"),
+        ({"line": 2, "after": 0}, "line"),
+    ],
 )
 def test_where_to_look_must_be_one_line_number(marketer, line_sender, audience, where, field):
     response = preview(marketer, line_sender, audience=audience.pk, **where)
@@ -120,7 +126,8 @@ def test_an_audience_of_the_other_network_is_refused(marketer, messenger_sender,
 
 
 def test_an_audience_not_there_or_not_ready_is_404(marketer, line_sender, audience):
-    assert preview(marketer, line_sender, audience=audience.pk + 1, after=0).status_code == 404
+    for other in (audience.pk + 1, "²", "x", "9" * 30):
+        assert preview(marketer, line_sender, audience=other, after=0).status_code == 404
     Audience.objects.filter(pk=audience.pk).update(status=Audience.Status.LOADING)
     response = preview(marketer, line_sender, audience=audience.pk, after=0)
     assert response.status_code == 404 and "No such audience is ready" in response.json()["errors"]["audience"][0]

@@ -278,6 +278,11 @@ def test_a_bad_rule_and_a_bad_name_are_reported_together(admin, sender):
     assert set(errors) == {"name", "rate_limit"}
 
 
+def test_a_body_that_is_not_an_object_is_refused(admin, sender):
+    response = api_for(admin).patch(f"/api/v1/senders/{sender.pk}/", [{"rate_limit": 5}], format="json")
+    assert response.status_code == 400 and "non_field_errors" in response.json()
+
+
 def test_marketers_cannot_patch_the_rules(marketer, sender):
     response = api_for(marketer).patch(f"/api/v1/senders/{sender.pk}/", {"rate_limit": 5}, format="json")
     assert response.status_code == 403
