@@ -1,6 +1,6 @@
 from django.urls import path
 
-from messages.views import campaign, drafts, history, sends
+from messages.views import campaign, drafts, history, preview_rows, sends
 
 app_name = "messages"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("drafts/", drafts.draft_list, name="draft-list"),
     path("drafts/new/", drafts.draft_new, name="draft-new"),
     path("drafts/validate/", drafts.draft_validate, name="draft-validate"),
+    path("drafts/preview-row/", preview_rows.draft_preview_row, name="draft-preview-row"),
     path("drafts/<int:pk>/", drafts.draft_edit, name="draft-edit"),
     path("drafts/<int:pk>/duplicate/", drafts.draft_duplicate, name="draft-duplicate"),
     path("drafts/<int:pk>/delete/", drafts.draft_delete, name="draft-delete"),

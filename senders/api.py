@@ -1,15 +1,17 @@
-"""`/api/v1/senders/`: list and retrieve for every role; register and change for admins."""
+"""`/api/v1/senders/`: list and retrieve for every role; register and change for admins (its name,
+flags and sending rules)."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
 from ott.networks import NETWORK_CHOICES
 from ottportal.roles import CapabilityPermission
-from senders.forms import REGISTRATION_FORMS, SenderEditForm
+from senders.forms import REGISTRATION_FORMS, RULE_FIELDS, SenderEditForm, SendingRulesForm
 from senders.models import Sender
-from senders.services import SenderError, sender_register, sender_update
+from senders.services import SenderError, sender_register, sender_set_rules, sender_update
 
 
 def _form_errors(form) -> dict:
@@ -17,6 +19,30 @@ def _form_errors(form) -> dict:
     if "__all__" in errors:
         errors["non_field_errors"] = errors.pop("__all__")
     return errors
+
+
+_RULE_HELP = {
+    "quiet_hours_start": "Start of the quiet hours, HH:MM in time_zone; null: no quiet hours",
+    "quiet_hours_end": "End of the quiet hours, HH:MM in time_zone (the window may cross midnight)",
+    "time_zone": "IANA zone name of the quiet hours and allowances; empty: the portal's zone",
+    "rate_limit": "Posts per second, per worker; null: the portal's default",
+    "frequency_cap_24h": "Messages per recipient in any 24 hours; null: no cap",
+    "frequency_cap_7d": "Messages per recipient in any 7 days (not below frequency_cap_24h); null: no cap",
+    "daily_allowance": "Messages a day in time_zone; null: no allowance",
+    "monthly_allowance": "Messages a calendar month (not below daily_allowance); null: no allowance",
+}
+
+
+def _rule(name: str, read_only: bool) -> serializers.Field:
+    """A sending rule as the API shows it (null: the rule is off). Values are checked by
+    SendingRulesForm, so the API and the page give the same messages."""
+    kwargs = {"read_only": True} if read_only else {"required": False}
+    kwargs.update(help_text=_RULE_HELP[name], allow_null=name != "time_zone" or not read_only)
+    if name.startswith("quiet_hours"):
+        return serializers.TimeField(format="%H:%M", **kwargs)
+    if name == "time_zone":
+        return serializers.CharField(**kwargs) if read_only else serializers.CharField(allow_blank=True, **kwargs)
+    return serializers.IntegerField(**kwargs) if read_only else serializers.IntegerField(min_value=1, **kwargs)
 
 
 def _secret_field(**kwargs):
@@ -36,6 +62,15 @@ class SenderSerializer(serializers.Serializer):
         default=False,
         help_text="Every send from it waits until a second person (an approver or admin) approves it",
     )
+    # Sending rules (change them with PATCH)
+    quiet_hours_start = _rule("quiet_hours_start", read_only=True)
+    quiet_hours_end = _rule("quiet_hours_end", read_only=True)
+    time_zone = _rule("time_zone", read_only=True)
+    rate_limit = _rule("rate_limit", read_only=True)
+    frequency_cap_24h = _rule("frequency_cap_24h", read_only=True)
+    frequency_cap_7d = _rule("frequency_cap_7d", read_only=True)
+    daily_allowance = _rule("daily_allowance", read_only=True)
+    monthly_allowance = _rule("monthly_allowance", read_only=True)
     # Messenger
     application_id = serializers.CharField(write_only=True, required=False)
     application_secret = _secret_field()
@@ -79,6 +114,40 @@ class SenderUpdateSerializer(serializers.Serializer):
     requires_approval = serializers.BooleanField(
         required=False, help_text="Every send from it waits until a second person approves it"
     )
+    quiet_hours_start = _rule("quiet_hours_start", read_only=False)
+    quiet_hours_end = _rule("quiet_hours_end", read_only=False)
+    time_zone = _rule("time_zone", read_only=False)
+    rate_limit = _rule("rate_limit", read_only=False)
+    frequency_cap_24h = _rule("frequency_cap_24h", read_only=False)
+    frequency_cap_7d = _rule("frequency_cap_7d", read_only=False)
+    daily_allowance = _rule("daily_allowance", read_only=False)
+    monthly_allowance = _rule("monthly_allowance", read_only=False)
+
+    def to_internal_value(self, data):
+        """The sending rules are read by SendingRulesForm (with the sender's other rules as they are, so
+        that a cap is checked against the one it must not go below); the rest by the fields."""
+        if not isinstance(data, dict):
+            return super().to_internal_value(data)  # "Invalid data. Expected a dictionary..."
+        errors, rules = {}, {}
+        given = {name: data[name] for name in RULE_FIELDS if name in data}
+        if given:
+            current = SendingRulesForm.initial_for(self.instance)
+            # As a browser would post them: text (a number or a list cannot pass for a time), "" for null.
+            posted = {name: "" if value is None else str(value) for name, value in given.items()}
+            merged = {**{name: "" if value is None else value for name, value in current.items()}, **posted}
+            form = SendingRulesForm(data=merged)
+            if form.is_valid():
+                rules = {name: form.cleaned_data[name] for name in given}
+            else:
+                errors.update(_form_errors(form))
+        try:
+            attrs = super().to_internal_value({k: v for k, v in data.items() if k not in RULE_FIELDS})
+        except ValidationError as exc:
+            errors.update(exc.detail)
+            attrs = {}
+        if errors:
+            raise ValidationError(errors)
+        return {**attrs, "rules": rules}
 
     def validate(self, attrs):
         sender = self.instance
@@ -89,7 +158,11 @@ class SenderUpdateSerializer(serializers.Serializer):
         return attrs
 
     def update(self, instance, validated_data):
-        return sender_update(sender=instance, user=self.context["request"].user, **validated_data)
+        user = self.context["request"].user
+        rules = validated_data.pop("rules", {})
+        with transaction.atomic():
+            sender = sender_update(sender=instance, user=user, **validated_data)
+            return sender_set_rules(sender=sender, user=user, rules=rules) if rules else sender
 
     def to_representation(self, instance):
         return SenderSerializer(instance).data

@@ -6,6 +6,9 @@ messages. Secrets are password inputs that are never rendered back.
 
 from __future__ import annotations
 
+from functools import cache
+from zoneinfo import available_timezones
+
 from django import forms
 from django.core.validators import RegexValidator, URLValidator
 
@@ -155,3 +158,104 @@ class SenderEditForm(forms.Form):
         required=False,
         help_text="Every send from it waits until a second person (an approver or an admin) approves it.",
     )
+
+
+# The sending rules an admin sets per sender (Sender.quiet_hours_start ... monthly_allowance).
+RULE_FIELDS = (
+    "quiet_hours_start",
+    "quiet_hours_end",
+    "time_zone",
+    "rate_limit",
+    "frequency_cap_24h",
+    "frequency_cap_7d",
+    "daily_allowance",
+    "monthly_allowance",
+)
+RULE_MAX = 1_000_000_000  # far above any real plan, well inside the database's integer column
+
+
+@cache
+def zone_names() -> list[str]:
+    """Every IANA zone name this machine knows, sorted (not the system's own `localtime` link, nor
+    `Factory`, which is no place's time)."""
+    return sorted(available_timezones() - {"localtime", "Factory"})
+
+
+@cache
+def _zone_set() -> frozenset[str]:
+    return frozenset(zone_names())
+
+
+def _count_field(label: str, help_text: str) -> forms.IntegerField:
+    rule = f"{label}: use a whole number from 1 to {RULE_MAX:,}, or leave it empty for no limit."
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=1,
+        max_value=RULE_MAX,
+        help_text=help_text,
+        error_messages={"invalid": rule, "min_value": rule, "max_value": rule},
+        widget=forms.NumberInput(attrs={"min": 1, "max": RULE_MAX, "inputmode": "numeric"}),
+    )
+
+
+def _time_field(label: str) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        required=False,
+        input_formats=["%H:%M", "%H:%M:%S"],
+        error_messages={"invalid": f"{label}: give a time of day as HH:MM, 24-hour (e.g. 21:00)."},
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+    )
+
+
+class SendingRulesForm(forms.Form):
+    """A sender's sending rules. Every field may be empty: that rule is off. The API validates
+    through this same form, so both give the same messages."""
+
+    quiet_hours_start = _time_field("Quiet hours start")
+    quiet_hours_end = _time_field("Quiet hours end")
+    time_zone = forms.CharField(
+        label="Time zone",
+        required=False,
+        max_length=64,
+        help_text="IANA zone name (e.g. Asia/Tokyo) of the quiet hours and of the daily and monthly allowances.",
+        widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    rate_limit = _count_field("Rate limit", "Posts per second, per worker; empty: the portal's default.")
+    frequency_cap_24h = _count_field("Frequency cap per 24 hours", "Messages per person in any 24 hours.")
+    frequency_cap_7d = _count_field("Frequency cap per 7 days", "Messages per person in any 7 days.")
+    daily_allowance = _count_field("Daily allowance", "Messages a day, in the sender's time zone.")
+    monthly_allowance = _count_field("Monthly allowance", "Messages a calendar month (e.g. a LINE plan's quota).")
+
+    def clean_time_zone(self) -> str:
+        zone = self.cleaned_data["time_zone"].strip()
+        if zone and zone not in _zone_set():
+            raise forms.ValidationError(
+                f"Time zone: “{zone}” is not an IANA zone name; use one such as Asia/Tokyo or Europe/Berlin."
+            )
+        return zone
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("quiet_hours_start"), cleaned.get("quiet_hours_end")
+        if "quiet_hours_start" in cleaned and "quiet_hours_end" in cleaned:
+            if (start is None) != (end is None):
+                missing = "quiet_hours_end" if end is None else "quiet_hours_start"
+                self.add_error(missing, "Quiet hours: give both the start and the end, or neither (no quiet hours).")
+            elif start is not None and start == end:
+                self.add_error(
+                    "quiet_hours_end", "Quiet hours: the end must differ from the start (a window may cross midnight)."
+                )
+        self._at_least("frequency_cap_7d", "frequency_cap_24h", "The 7-day cap", "the 24-hour cap")
+        self._at_least("monthly_allowance", "daily_allowance", "The monthly allowance", "the daily allowance")
+        return cleaned
+
+    def _at_least(self, wider: str, narrower: str, wider_words: str, narrower_words: str) -> None:
+        big, small = self.cleaned_data.get(wider), self.cleaned_data.get(narrower)
+        if big is not None and small is not None and big < small:
+            self.add_error(wider, f"{wider_words} ({big:,}) cannot be below {narrower_words} ({small:,}).")
+
+    @classmethod
+    def initial_for(cls, sender) -> dict:
+        return {name: getattr(sender, name) for name in RULE_FIELDS}

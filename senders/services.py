@@ -1,9 +1,10 @@
-"""Writes to senders: register with Marketing Cloud, import, rename/activate, delete."""
+"""Writes to senders: register with Marketing Cloud, import, rename/activate, sending rules, delete."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import time
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from ott.client import Accepted, OttClient, OttError, Rejected
 from ott.networks import NETWORKS, active_flag
-from senders.forms import sender_id_validator
+from senders.forms import RULE_FIELDS, sender_id_validator
 from senders.models import DeletedSender, Sender, SenderChange
 
 logger = logging.getLogger(__name__)
@@ -152,6 +153,29 @@ def sender_update(
     if changes:
         with transaction.atomic():
             sender.save(update_fields=["name", "is_active", "requires_approval", "updated_at"])
+            _log(sender, user, SenderChange.Action.UPDATED, changes)
+    return sender
+
+
+def _rule_value(value):
+    """A rule as the change log keeps it (JSON): a time as HH:MM, a count as a number, off as None."""
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    return None if value == "" else value
+
+
+def sender_set_rules(*, sender: Sender, user, rules: dict) -> Sender:
+    """Set the sender's sending rules (the fields of senders.forms.RULE_FIELDS in `rules`; None or ""
+    turns one off), validated by the caller (SendingRulesForm). Logged like any other change."""
+    before = {name: _rule_value(getattr(sender, name)) for name in RULE_FIELDS}
+    for name, value in rules.items():
+        if name not in RULE_FIELDS:
+            raise ValueError(f"{name} is not a sending rule")
+        setattr(sender, name, "" if name == "time_zone" and value is None else value)
+    changes = _diff(before, {name: _rule_value(getattr(sender, name)) for name in RULE_FIELDS})
+    if changes:
+        with transaction.atomic():
+            sender.save(update_fields=[*RULE_FIELDS, "updated_at"])
             _log(sender, user, SenderChange.Action.UPDATED, changes)
     return sender
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("import/", views.import_senders, name="import"),
     path("<int:pk>/", views.sender_detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/rules/", views.rules, name="rules"),
     path("<int:pk>/reregister/", views.reregister, name="reregister"),
     path("<int:pk>/delete/", views.delete, name="delete"),
 ]

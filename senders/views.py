@@ -9,7 +9,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ott.networks import NETWORKS
 from ottportal.roles import capability_required
-from senders.forms import REGISTRATION_FORMS, SenderEditForm
+from senders.display import rule_words
+from senders.forms import REGISTRATION_FORMS, SenderEditForm, SendingRulesForm, zone_names
 from senders.models import Sender
 from senders.services import (
     SenderError,
@@ -17,6 +18,7 @@ from senders.services import (
     sender_has_history,
     sender_import,
     sender_register,
+    sender_set_rules,
     sender_update,
 )
 
@@ -40,6 +42,7 @@ def _detail(request, sender: Sender, edit_form: SenderEditForm, status: int = 20
         "sender": sender,
         "changes": sender.changes.select_related("user")[:100],
         "edit_form": edit_form,
+        "rules": rule_words(sender),
         "can_delete": not sender_has_history(sender),
         "approval_min": settings.OTT_APPROVAL_MIN_RECIPIENTS,
     }
@@ -100,6 +103,23 @@ def edit(request, pk: int):
         messages.success(request, f"{sender} was saved.")
         return redirect("senders:detail", pk=sender.pk)
     return _detail(request, sender, form, status=400)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@capability_required("manage_senders")
+def rules(request, pk: int):
+    """The sender's sending rules: quiet hours in its time zone, caps per person, allowances, speed."""
+    sender = get_object_or_404(Sender, pk=pk)
+    if request.method == "POST":
+        form = SendingRulesForm(request.POST)
+        if form.is_valid():
+            sender_set_rules(sender=sender, user=request.user, rules=form.cleaned_data)
+            messages.success(request, f"The sending rules of {sender} were saved.")
+            return redirect("senders:detail", pk=sender.pk)
+    else:
+        form = SendingRulesForm(initial=SendingRulesForm.initial_for(sender))
+    context = {"sender": sender, "form": form, "zones": zone_names(), "portal_zone": settings.TIME_ZONE}
+    return render(request, "senders/rules.html", context, status=400 if form.is_bound else 200)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

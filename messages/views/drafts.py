@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from messages import services
+from audiences.models import Audience
+from messages import personalize, services
 from messages.filters import DraftFilterSet
 from messages.forms import MAX_BLOCKS, BlockForm, Composer, error_slot
 from messages.models import Draft
@@ -84,11 +85,13 @@ def _evaluate(composer: Composer) -> dict:
             _place_warning(live, composer, warning)
     if body is not None:
         live.update(body_json=json.dumps(body, indent=2, ensure_ascii=False), bubbles=bubbles(message))
+        live["placeholders"] = personalize.placeholders(body)
     live["ok"] = not live["summary"] and composer.blocks_parsed()
     return live
 
 
 HISTORY_SHOWN = 50  # newest change history entries on a draft's page
+PREVIEW_AUDIENCES = 200  # newest ready audiences offered for the row preview (the page shows the sender's network's)
 
 
 def _trace(request, draft: Draft | None, seen: bool = False) -> dict:
@@ -124,6 +127,7 @@ def _page(request, composer: Composer, live: dict, status=200):
         "max_blocks": MAX_BLOCKS,
         "message_tags": MESSAGE_TAGS,
         "can_send": has_capability(request.user, "send"),
+        "preview_audiences": Audience.objects.ready()[:PREVIEW_AUDIENCES],
     }
     return render(request, "messages/draft_edit.html", context, status=status)
 

@@ -222,6 +222,139 @@
       if (window.confirm(f.dataset.confirm)) dirty = false; else event.preventDefault();
     }));
 
+  // The preview with a saved audience: one real row of it, filled by the server
+  // (messages/views/preview_rows.py). The composer's own check re-draws the sample recipient on every
+  // change; the row shown is then asked for again, so the preview follows what is typed.
+  const rowPanel = document.getElementById("row-preview");
+  const audienceSelect = document.getElementById("preview-audience");
+  const lineInput = document.getElementById("preview-line");
+  const rowStatus = document.getElementById("row-status");
+  let shown = null; // { line, previous, next } of the row shown; null: the sample recipient
+
+  function stepButton(step) {
+    return rowPanel.querySelector(`[data-step="${step}"]`);
+  }
+
+  function refreshSteps() {
+    if (!audienceSelect) return;
+    const on = Boolean(audienceSelect.value);
+    stepButton("first").disabled = stepButton("line").disabled = lineInput.disabled = !on;
+    stepButton("previous").disabled = !on || !shown || shown.previous === null;
+    stepButton("next").disabled = !on || !shown || shown.next === null;
+  }
+
+  // Only audiences of the chosen sender's network; one of another network is let go.
+  function refreshAudiences() {
+    if (!audienceSelect) return;
+    const net = network();
+    Array.from(audienceSelect.options).forEach((option) => {
+      if (!option.value) return;
+      option.disabled = option.hidden = option.dataset.network !== net;
+    });
+    if (audienceSelect.selectedOptions[0] && audienceSelect.selectedOptions[0].disabled) {
+      audienceSelect.value = "";
+      backToSample();
+    }
+  }
+
+  function backToSample() {
+    shown = null;
+    rowStatus.replaceChildren();
+    refreshSteps();
+    if (window.htmx) window.htmx.trigger(form, "composer-changed");
+  }
+
+  function element(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function say(message) {
+    rowStatus.replaceChildren(element("p", message, "error"));
+  }
+
+  // The server's answer drawn with textContent only: a row's values are text, never markup.
+  function draw(answer) {
+    const phone = live.querySelector(".phone");
+    if (phone) phone.outerHTML = answer.preview_html;
+    const code = live.querySelector("#body-json code");
+    if (code) code.textContent = JSON.stringify(answer.body, null, 2);
+    const heading = live.querySelector("#body-heading");
+    if (heading) heading.textContent = `Request body (line ${answer.row.line} of “${answer.audience.name}”)`;
+    const row = answer.row;
+    const who = [row.ott_id, row.user_reference].filter(Boolean).join(" / ");
+    const parts = [element("p", `Line ${number(row.line)}: ${who}`, "row-who")];
+    if (answer.placeholders.length) {
+      const list = element("ul", undefined, "row-values");
+      answer.placeholders.forEach((p) => {
+        const item = element("li");
+        item.append(element("code", p.column), ` = “${p.value}”`);
+        if (p.note) item.append(" ", element("span", p.note, p.blocks_sending ? "error" : "help"));
+        list.append(item);
+      });
+      parts.push(list);
+    }
+    answer.problems.forEach((problem) =>
+      parts.push(element("p", `This row's message breaks a rule and would be left out: ${problem}`, "error")));
+    rowStatus.replaceChildren(...parts);
+  }
+
+  async function showRow(where, pressed) {
+    const data = new FormData(form);
+    data.set("audience", audienceSelect.value);
+    Object.entries(where).forEach(([key, value]) => data.set(key, String(value)));
+    let response, answer;
+    try {
+      response = await fetch(rowPanel.dataset.url, { method: "POST", body: data, headers: { Accept: "application/json" } });
+      answer = await response.json();
+    } catch (error) {
+      say("The row could not be loaded; try again.");
+      return;
+    }
+    if (!response.ok) {
+      say(Object.values(answer.errors || {}).flat()[0] || "The row could not be loaded.");
+      return;
+    }
+    shown = { line: answer.row.line, previous: answer.previous_line, next: answer.next_line };
+    lineInput.value = shown.line;
+    draw(answer);
+    refreshSteps();
+    // A button that has just been turned off (Next on the last row) hands the focus to its opposite.
+    if (pressed && pressed.disabled) (pressed.dataset.step === "next" ? stepButton("previous") : stepButton("next")).focus();
+  }
+
+  function stepTo(step, pressed) {
+    if (step === "first") return showRow({ after: 0 }, pressed);
+    if (step === "next" && shown) return showRow({ after: shown.line }, pressed);
+    if (step === "previous" && shown) return showRow({ before: shown.line }, pressed);
+    if (step === "line") {
+      const line = lineInput.value.trim();
+      if (!/^[0-9]+$/.test(line)) { say("Give a line number: a whole number such as 2."); return; }
+      return showRow({ line }, pressed);
+    }
+  }
+
+  if (audienceSelect) {
+    audienceSelect.addEventListener("change", () => {
+      if (audienceSelect.value) stepTo("first"); else backToSample();
+    });
+    rowPanel.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-step]");
+      if (button && !button.disabled) stepTo(button.dataset.step, button);
+    });
+    lineInput.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") { event.preventDefault(); stepTo("line"); }
+    });
+    document.body.addEventListener("htmx:afterSwap", (event) => {
+      if (shown && audienceSelect.value && event.detail && event.detail.target === live) showRow({ line: shown.line });
+    });
+    form.addEventListener("change", refreshAudiences);
+    refreshAudiences();
+    refreshSteps();
+  }
+
   form.querySelectorAll("textarea[name$='-native_payload']").forEach(jsonStatus);
   refreshAll();
   // What was typed before the page finished loading (htmx listens only from then on) is checked once

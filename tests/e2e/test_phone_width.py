@@ -29,6 +29,7 @@ NOT_PAGES = {
     "api-token-revoke",
     "logout",
     "draft-validate",
+    "draft-preview-row",
     "draft-duplicate",
     "send-progress",
     "send-refused",

@@ -162,6 +162,19 @@ def api_for(user) -> APIClient:
     return client
 
 
+# A new sender has no sending rules (tests/senders/test_sending_rules.py sets them).
+RULES_OFF = {
+    "quiet_hours_start": None,
+    "quiet_hours_end": None,
+    "time_zone": "",
+    "rate_limit": None,
+    "frequency_cap_24h": None,
+    "frequency_cap_7d": None,
+    "daily_allowance": None,
+    "monthly_allowance": None,
+}
+
+
 def test_api_lists_senders_for_every_role(personas, sender):
     for persona in ("admin", "marketer", "auditor"):
         data = api_for(personas[persona]).get("/api/v1/senders/").json()
@@ -173,6 +186,7 @@ def test_api_lists_senders_for_every_role(personas, sender):
                 "name": "Tokyo store",
                 "is_active": True,
                 "requires_approval": False,
+                **RULES_OFF,
             }
         ]
     assert api_for(personas["outsider"]).get("/api/v1/senders/").status_code == 403
@@ -197,6 +211,7 @@ def test_api_registers_with_write_only_secrets(admin, live_sandbox):
         "name": "Page",
         "is_active": True,
         "requires_approval": False,
+        **RULES_OFF,
     }
     assert SandboxRegistration.objects.filter(platform="messenger", sender_id="77").exists()
 
