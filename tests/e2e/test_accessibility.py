@@ -52,6 +52,7 @@ PAGES = [
     "/senders/",
     "/senders/{sender}/",
     "/senders/{sender}/edit/",
+    "/senders/{sender}/rules/",
     "/senders/register/line/",
     "/senders/register/messenger/",
     "/drafts/",
