@@ -1,13 +1,14 @@
 """History at a million rows: list pages, filters, search, detail, the admin changelist, the CSV export.
 
-    python bench/history.py [--rows 1000000] [--runs 20]
+    python bench/history.py [--rows 1000000] [--runs 20] [--sends 1000]
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ottportal_bench_history python bench/history.py
 
 It recreates its own database (SQLite `var/bench-history.sqlite3` unless DATABASE_URL names a
 PostgreSQL one), bulk-loads deliveries spread over 90 days, 2 networks, 20 senders and 5 statuses, then
 times each page through Django's test client as an auditor (median and p95 over --runs), the Django
 admin changelist of the same model for comparison, and the full CSV export in a separate process
-(time and that process's peak RSS).
+(time and that process's peak RSS). The page and the progress fragment (the counters the page polls)
+of the first send are timed too: with `--sends 1` that send holds every row.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ sys.path.insert(0, str(ROOT / "bench"))
 from send_throughput import prepare_database  # noqa: E402
 
 STATUSES = [("sent", 0.90), ("failed", 0.03), ("rejected", 0.03), ("canceled", 0.02), ("queued", 0.02)]
-SENDS = 1000
 
 
 def environment(database_url: str) -> dict:
@@ -55,7 +55,7 @@ def environment(database_url: str) -> dict:
     }
 
 
-def load(rows: int) -> dict:
+def load(rows: int, sends_wanted: int) -> dict:
     """Bulk-load the data set; returns ids and values the timed queries look for."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
@@ -78,7 +78,7 @@ def load(rows: int) -> dict:
     now = timezone.now()
     start = now - timedelta(days=90)
     step = (now - start) / rows
-    per_send = rows // SENDS
+    per_send = rows // sends_wanted
     sends = Send.objects.bulk_create(
         Send(
             draft=draft,
@@ -91,7 +91,7 @@ def load(rows: int) -> dict:
             total=per_send,
             created_by=users[i % 3],
         )
-        for i in range(SENDS)
+        for i in range(sends_wanted)
     )
     Send.objects.update(created_at=start)
     rng = random.Random(7)
@@ -128,7 +128,7 @@ def load(rows: int) -> dict:
 
     def generate():
         for n in range(rows):
-            send = sends[min(n // per_send, SENDS - 1)]
+            send = sends[min(n // per_send, sends_wanted - 1)]
             sender = senders[send.sender_id - senders[0].pk]
             status = rng.choices(names, weights)[0]
             key = uuid.uuid4()
@@ -193,6 +193,7 @@ def load(rows: int) -> dict:
     ids = list(Delivery.objects.order_by("id").values_list("id", flat=True)[rows // 10 : rows // 10 + 1])
     probe["deep_before"] = ids[0]
     probe["detail_id"] = Delivery.objects.filter(message_key=probe["key"]).values_list("id", flat=True)[0]
+    probe["send_id"], probe["send_size"] = sends[0].pk, Delivery.objects.filter(send=sends[0]).count()
     return probe
 
 
@@ -234,6 +235,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--sends", type=int, default=1000, help="sends the rows are spread over (default 1,000)")
     parser.add_argument("--export-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.export_only:
@@ -252,7 +254,7 @@ def main() -> None:
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
-    probe = load(args.rows)
+    probe = load(args.rows, args.sends)
     auditor, boss = Client(), Client()
     auditor.force_login(get_user_model().objects.get(username="auditor"))
     boss.force_login(get_user_model().objects.get(username="boss"))
@@ -269,6 +271,8 @@ def main() -> None:
         ("search by ottRequestId", auditor, "/history/", {"q": probe["request_id"]}),
         ("search by recipient", auditor, "/history/", {"q": probe["ott_id"]}),
         ("delivery detail", auditor, f"/history/{probe['detail_id']}/", {}),
+        (f"send page ({probe['send_size']:,} deliveries)", auditor, f"/sends/{probe['send_id']}/", {}),
+        ("send progress (polled counters)", auditor, f"/sends/{probe['send_id']}/progress/", {}),
         ("admin changelist (first page)", boss, "/admin/ott_messages/delivery/", {}),
         (
             "admin changelist filtered",

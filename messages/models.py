@@ -283,12 +283,17 @@ class Delivery(models.Model):
             models.Index(fields=["created_at"], name="delivery_created"),
             models.Index(fields=["send", "status"], name="delivery_send_status"),
             models.Index(fields=["status", "lease_until"], name="delivery_lease"),
-            # The send page's two figures besides the counts, each over its few rows only.
-            models.Index(fields=["send"], condition=Q(network_error=True), name="delivery_network_error"),
+            # The send page's figures besides the counts, each read from an index over its few rows.
+            models.Index(fields=["send", "status"], condition=Q(network_error=True), name="delivery_network_error"),
             models.Index(
-                fields=["send", "next_attempt_at"],
+                fields=["send", "status", "next_attempt_at"],
                 condition=Q(status="queued", attempts__gt=0),
                 name="delivery_retry_waiting",
+            ),
+            models.Index(
+                fields=["send", "status", "error_message"],
+                condition=Q(status__in=("rejected", "failed")),
+                name="delivery_send_errors",
             ),
         ]
 

@@ -88,12 +88,26 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('network_error', True)), fields=['send'], name='delivery_network_error'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("network_error", True)), fields=["send", "status"], name="delivery_network_error"
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('attempts__gt', 0), ('status', 'queued')), fields=['send', 'next_attempt_at'], name='delivery_retry_waiting'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("attempts__gt", 0), ("status", "queued")),
+                fields=["send", "status", "next_attempt_at"],
+                name="delivery_retry_waiting",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("status__in", ("rejected", "failed"))),
+                fields=["send", "status", "error_message"],
+                name="delivery_send_errors",
+            ),
         ),
         migrations.AddField(
             model_name='sendcount',
