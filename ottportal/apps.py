@@ -19,4 +19,7 @@ class OttPortalConfig(AppConfig):
         # permissions. Django sends post_migrate only to apps with a models module (ottportal/models.py).
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="ottportal_sync_roles")
         from ottportal import schema  # noqa: F401 (registers the API token scheme with drf-spectacular)
+        from ottportal.audit_signals import connect
         from ottportal.sso import checks  # noqa: F401  (registers the single sign-on deploy check)
+
+        connect()  # logins, logouts, failed logins and role changes go into the audit trail

@@ -93,3 +93,65 @@ class ApiToken(AbstractAuthToken):
     @property
     def is_expired(self) -> bool:
         return self.expiry is not None and self.expiry <= timezone.now()
+
+
+class AuditRefused(Exception):
+    """An audit entry may be added (through ottportal.audit.record), never changed or removed."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Reading only: changes in bulk would bypass the chain. (Deleting a user still unlinks its entries:
+    Django does that through the base manager, and the link is outside the hash; the username stays.)"""
+
+    def update(self, **kwargs):
+        raise AuditRefused("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise AuditRefused("Audit entries cannot be deleted.")
+
+    def bulk_create(self, *args, **kwargs):
+        raise AuditRefused("Audit entries are added one at a time, by ottportal.audit.record.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise AuditRefused("Audit entries cannot be changed.")
+
+
+class AuditEntry(models.Model):
+    """One action of the audit trail: who (and from which address), when, what, on which object, and
+    the values before and after. Entries are numbered 1, 2, 3... and each carries the SHA-256 of its own
+    fields and of the entry before it (`prev_hash`), so a changed or removed entry breaks the chain
+    (`manage.py audit_verify`). Written only by ottportal.audit.record."""
+
+    id = models.BigIntegerField(primary_key=True, help_text="Its place in the chain: 1, 2, 3...")
+    at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True, help_text="Who, kept when the account is deleted")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(max_length=40, db_index=True, help_text="draft.edit, send.approve, auth.login...")
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=200, blank=True, help_text="The object's name then")
+    detail = models.TextField(blank=True)
+    before = models.JSONField(null=True, blank=True, help_text="The changed fields' values before")
+    after = models.JSONField(null=True, blank=True, help_text="The changed fields' values after")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} by {self.username or 'the portal'} at {self.at}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditRefused(f"Audit entry #{self.pk} cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditRefused(f"Audit entry #{self.pk} cannot be deleted.")

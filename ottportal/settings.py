@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "ottportal.middleware.UserTimeZoneMiddleware",
     "ottportal.middleware.FriendlyMethodNotAllowedMiddleware",
     "ottportal.logging.RequestContextMiddleware",
+    "ottportal.audit.AuditRequestMiddleware",  # who acts, from where, for entries written deep in services
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
