@@ -31,6 +31,7 @@ from messages.personalize import column_key
 from messages.recipients import MAX_REFUSED_KEPT, row_problems
 from ott.networks import NETWORKS
 from ott.text import PROBLEM, unsafe_path
+from ottportal import audit
 
 BATCH = 5_000
 DELETE_BATCH = 50_000
@@ -200,7 +201,17 @@ class _Loader:
                 cursor.execute(f"ANALYZE {AudienceRow._meta.db_table}")
         for name, value in fields.items():
             setattr(self.audience, name, value)
+        audit.record(
+            "audience.upload", user=self.audience.created_by, obj=self.audience, after=audit_facts(self.audience)
+        )
         return self.audience
+
+
+def audit_facts(audience: Audience) -> dict:
+    """What the audit trail keeps of an audience uploaded or deleted."""
+    facts = {"name": audience.name, "network": audience.network, "recipients": audience.size}
+    facts |= {"file": audience.file_name, "refused": audience.refused_count, "repeated": audience.duplicate_count}
+    return facts | {"replaces": audience.replaces_id}
 
 
 def discard(audience: Audience) -> None:

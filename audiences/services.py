@@ -27,8 +27,9 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
-from audiences.loading import AudienceInvalid, discard
+from audiences.loading import AudienceInvalid, audit_facts, discard
 from audiences.models import Audience, AudienceRow
+from ottportal import audit
 
 BATCH = 5_000
 
@@ -110,6 +111,7 @@ def audience_rename(*, audience: Audience, name: str, user) -> Audience:
     with transaction.atomic():
         audience = Audience.objects.select_for_update().get(pk=audience.pk)
         _unlocked(audience, "renamed")
+        audit.record("audience.rename", user=user, obj=audience, before={"name": audience.name}, after={"name": name})
         Audience.objects.filter(pk=audience.pk).update(name=name)
     audience.name = name
     return audience
@@ -125,6 +127,7 @@ def audience_delete(*, audience: Audience, user) -> None:
         if not audience.is_ready and (timezone.now() - audience.created_at).total_seconds() < STALE_LOADING_SECONDS:
             raise AudienceError(f"“{audience.name}” is still being uploaded; delete it once the upload has finished.")
         Audience.objects.filter(pk=audience.pk).update(status=Audience.Status.LOADING)
+        audit.record("audience.delete", user=user, obj=audience, before=audit_facts(audience))
     discard(audience)
 
 

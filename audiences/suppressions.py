@@ -41,6 +41,7 @@ from messages.personalize import column_key
 from messages.recipients import MAX_REFUSED_KEPT
 from ott.networks import NETWORKS
 from ott.rules import recipient_problems
+from ottportal import audit
 from senders.models import Sender
 
 REASON_ORDER = tuple(Suppression.Reason.values)  # strongest first
@@ -150,6 +151,7 @@ def _reason_label(reason: str) -> str:
 
 
 def _log(action: str, entry: Suppression, user, detail: str = "", *, keep_link: bool = True) -> SuppressionChange:
+    audit.record(audit.action_of("suppression", action), user=user, obj=entry, detail=detail, **_audited(entry, action))
     return SuppressionChange.objects.create(
         suppression=entry if keep_link else None,
         action=action,
@@ -162,6 +164,14 @@ def _log(action: str, entry: Suppression, user, detail: str = "", *, keep_link: 
         detail=detail,
         user=user,
     )
+
+
+def _audited(entry: Suppression, action: str) -> dict:
+    """The entry's values: after an addition or a change, before a removal."""
+    values = {"network": entry.network, "sender": str(entry.sender) if entry.sender_id else "every sender"}
+    values |= {"ott_id": entry.ott_id, "user_reference": entry.user_reference, "reason": entry.reason}
+    values["expires_at"] = entry.expires_at
+    return {"before": values} if action == SuppressionChange.Action.REMOVED else {"after": values}
 
 
 def suppression_problems(
@@ -420,10 +430,12 @@ def suppression_import(*, file: BinaryIO, network: str, reason: str, user, file_
             importer.flush()
             result = importer.result
             if result.added or result.updated:
+                detail = f"From {file_name or 'a file'}: {result.summary()}."
+                audit.record("suppression.import", user=user, detail=detail)
                 SuppressionChange.objects.create(
                     action=SuppressionChange.Action.IMPORTED,
                     network=network,
-                    detail=f"From {file_name or 'a file'}: {result.summary()}.",
+                    detail=detail,
                     user=user,
                 )
     except Unreadable as exc:

@@ -152,3 +152,13 @@ def change_lines(before: DraftVersion, after: DraftVersion) -> list[str]:
         else:
             lines.append(f"{MESSAGE_LABELS[field]}: {_choice(old)} → {_choice(new)}")
     return lines + _blocks_lines(before.message.blocks, after.message.blocks)
+
+
+def audit_fields(version: DraftVersion) -> dict:
+    """A version's values field by field, for the audit trail's before and after: name, sender, the
+    message's fields and each block's (`block 2 text`), leaving out those that are empty."""
+    fields = {"name": version.name, "sender": version.sender}
+    fields |= {field: getattr(version.message, field) or "" for field in MESSAGE_FIELDS}
+    for number, block in enumerate(version.message.blocks, start=1):
+        fields |= {f"block {number} {name}": value for name, value in _normal(block).items()}
+    return {name: value for name, value in fields.items() if value not in ("", None, False)}

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from messages import bulk
 from messages.models import Delivery, Send, SendEvent
+from ottportal import audit
 
 DS, SS = Delivery.Status, Send.Status
 
@@ -257,8 +258,17 @@ def recover(limit: int = 10_000) -> list[tuple[int, int]]:
 
 
 def note(send_id: int, event: str, *, user=None, detail: str = "", at=None) -> SendEvent:
-    """Add a line to the send's timeline."""
-    return SendEvent.objects.create(send_id=send_id, event=event, user=user, detail=detail, at=at or timezone.now())
+    """Add a line to the send's timeline; one a person caused goes into the audit trail too."""
+    line = SendEvent.objects.create(send_id=send_id, event=event, user=user, detail=detail, at=at or timezone.now())
+    if user is not None:
+        _audit(send_id, event, user, detail)
+    return line
+
+
+def _audit(send_id: int, event: str, user, detail: str) -> None:
+    send = Send.objects.only("id", "draft_name", "status", "scheduled_at", "total", "is_test").get(pk=send_id)
+    after = {"status": send.status, "scheduled_at": send.scheduled_at, "total": send.total, "is_test": send.is_test}
+    audit.record(audit.action_of("send", event), user=user, obj=send, detail=detail, after=after)
 
 
 def move(send: Send, event: str, *, user=None, detail: str = "", timeline: str | None = None, **fields) -> None:

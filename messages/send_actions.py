@@ -14,6 +14,7 @@ from messages import campaign, lifecycle
 from messages.models import Delivery, Send, SendEvent
 from messages.services import NotAllowed, SendRefused, check_schedule, needs_approval
 from messages.tasks import enqueue_deliveries, enqueue_start, prepare, schedule_housekeeping
+from ottportal import audit
 from ottportal.roles import ADMINS, has_capability, user_roles
 
 REASON_MAX = 1000
@@ -149,6 +150,7 @@ def send_retry_failed(send: Send, user) -> Send:
             retry_of=send,
         )
         lifecycle.note(retry.pk, SendEvent.Event.CREATED, user=user, detail=f"Retrying the failed of send #{send.pk}")
+        audit.record("send.retry_failed", user=user, obj=send, detail=f"As send #{retry.pk}: {failed:,} to retry")
         prepare.enqueue(retry.pk)
         schedule_housekeeping()
     return retry

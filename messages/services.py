@@ -19,13 +19,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from messages import lifecycle, personalize, preparation
-from messages.draft_changes import DraftVersion, change_lines
+from messages.draft_changes import DraftVersion, audit_fields, change_lines
 from messages.models import ContentBlock, Draft, DraftChange, DraftSeen, RecipientList, Send, SendEvent
 from messages.recipients import row_problems
 from messages.tasks import enqueue_deliveries, enqueue_start, prepare, schedule_housekeeping
 from ott import rules
 from ott.payloads import BLOCK_FIELD_OF_KEY, Message, build_send_body, message_template
 from ott.text import DEPTH_PROBLEM, too_deep
+from ottportal import audit
 from senders.models import Sender
 
 SAMPLE_MESSAGE_KEY = "00000000-0000-4000-8000-000000000000"
@@ -179,6 +180,7 @@ def draft_create(*, owner, name: str, sender: Sender, message: Message) -> Draft
     with transaction.atomic():
         draft = _write(Draft(owner=owner), name=name, sender=sender, message=message, user=owner)
         _record(draft, user=owner, action=DraftChange.Action.CREATED)
+        audit.record("draft.create", user=owner, obj=draft, after=audit_fields(_version(draft)))
     return draft
 
 
@@ -190,11 +192,14 @@ def draft_update(*, draft: Draft, name: str, sender: Sender, message: Message, u
     with transaction.atomic():
         # Compared with the stored row, not `draft`: a ModelForm has already set the new values on it.
         stored = Draft.objects.select_for_update().select_related("sender").get(pk=draft.pk)
-        lines = change_lines(_version(stored), DraftVersion.of(name=name, sender=sender, message=message))
+        old, new = _version(stored), DraftVersion.of(name=name, sender=sender, message=message)
+        lines = change_lines(old, new)
         if not lines:
             return stored
         _write(stored, name=name, sender=sender, message=message, user=user)
         _record(stored, user=user, action=DraftChange.Action.CHANGED, lines=lines)
+        changed = audit.diff(audit_fields(old), audit_fields(new))
+        audit.record("draft.edit", user=user, obj=stored, detail="; ".join(lines), **changed)
     return stored
 
 
@@ -205,6 +210,9 @@ def draft_duplicate(*, draft: Draft, owner) -> Draft:
     with transaction.atomic():
         copy = _write(Draft(owner=owner), name=name, sender=draft.sender, message=message, user=owner)
         _record(copy, user=owner, action=DraftChange.Action.COPIED, lines=[f"A copy of “{draft.name}” (#{draft.pk})"])
+        audit.record(
+            "draft.copy", user=owner, obj=copy, detail=f"A copy of #{draft.pk}", after=audit_fields(_version(copy))
+        )
     return copy
 
 
@@ -215,6 +223,7 @@ def draft_delete(*, draft: Draft, user=None) -> None:
     what = f"Sender {draft.sender.name}, {blocks} block{'' if blocks == 1 else 's'}"
     with transaction.atomic():
         _record(draft, user=user, action=DraftChange.Action.DELETED, lines=[what])
+        audit.record("draft.delete", user=user, obj=draft, detail=what, before=audit_fields(_version(draft)))
         draft.delete()
 
 

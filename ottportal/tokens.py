@@ -16,6 +16,7 @@ from django.utils import timezone
 from knox.auth import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from ottportal import audit
 from ottportal.models import ApiToken
 
 NAME_MAX_LENGTH = ApiToken._meta.get_field("name").max_length
@@ -46,7 +47,9 @@ def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
                 "may hold. Revoke the ones nothing uses any more on your API tokens page."
             }
         )
-    return ApiToken.objects.create(user=user, name=name)
+    token, key = ApiToken.objects.create(user=user, name=name)
+    audit.record("token.create", user=user, obj=token, after={"name": name, "expires": token.expiry})
+    return token, key
 
 
 def api_token_revoke(*, user, digest: str) -> ApiToken | None:
@@ -54,6 +57,7 @@ def api_token_revoke(*, user, digest: str) -> ApiToken | None:
     token of theirs (someone else's is never touched)."""
     token = api_tokens_of(user).filter(digest=digest).first()
     if token is not None:
+        audit.record("token.revoke", user=user, obj=token, before={"name": token.name, "expires": token.expiry})
         token.delete()
     return token
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ott.client import Accepted, OttClient, OttError, Rejected
 from ott.networks import NETWORKS, active_flag
+from ottportal import audit
 from senders.forms import RULE_FIELDS, sender_id_validator
 from senders.models import DeletedSender, Sender, SenderChange
 
@@ -38,6 +39,14 @@ def _log(sender: Sender, user, action: str, changes: dict | None = None) -> None
         action=action,
         changes=changes or {},
     )
+    audit.record(audit.action_of("sender", action), user=user, obj=sender, **_before_after(changes or {}))
+
+
+def _before_after(changes: dict) -> dict:
+    """{field: [old, new]} as the audit trail's before and after."""
+    if not changes:
+        return {}
+    return {"before": {k: old for k, (old, _) in changes.items()}, "after": {k: new for k, (_, new) in changes.items()}}
 
 
 def sender_register(*, network: str, attributes: dict, user, existing: Sender | None = None) -> Sender:

@@ -24,6 +24,7 @@ from audiences.suppressions import (
 )
 from messages.uploads import UploadLimit
 from messages.views import PER_PAGE, filtered_page
+from ottportal import audit
 from ottportal.roles import capability_required
 
 MAX_IMPORT_BYTES = 32 * 1024 * 1024
@@ -130,7 +131,10 @@ def suppression_export(request):
     filterset = SuppressionFilterSet(request.GET or None, queryset=Suppression.objects.all(), request=request)
     entries = filterset.qs if not filterset.is_bound or filterset.is_valid() else Suppression.objects.none()
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(suppression_csv_lines(entries), content_type="text/csv; charset=utf-8")
+    lines = audit.record_export(
+        suppression_csv_lines(entries), "export.suppressions", request=request, filters=filterset.filters
+    )
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="suppressions-{stamp}.csv"'
     return response
 

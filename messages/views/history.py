@@ -16,6 +16,7 @@ from messages.models import Delivery
 from messages.selectors import keyset_page, match_count
 from messages.views import is_filtered
 from ott.redaction import redact
+from ottportal import audit
 from ottportal.roles import capability_required
 
 
@@ -72,7 +73,8 @@ def delivery_export(request):
     if filterset.is_bound and not filterset.is_valid():
         context = {"form": filterset.form, "page": None, "filtered": True}
         return render(request, "messages/delivery_list.html", context, status=400)
-    response = StreamingHttpResponse(csv_lines(filterset.qs), content_type="text/csv; charset=utf-8")
+    lines = audit.record_export(csv_lines(filterset.qs), "export.history", request=request, filters=filterset.filters)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="ott-history-{stamp}.csv"'
     return response
