@@ -15,6 +15,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),
     path("audit/", views.audit_log, name="audit"),
+    path("audit/export.csv", views.audit_export, name="audit-export"),
     path("account/", views.account, name="account"),
     path("account/tokens/", views.api_tokens, name="api-tokens"),
     path("account/tokens/<str:digest>/revoke/", views.api_token_revoke_view, name="api-token-revoke"),

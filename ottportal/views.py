@@ -2,29 +2,30 @@ from __future__ import annotations
 
 import logging
 
-from axes.models import AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from audiences.models import SuppressionChange
 from messages.charts import deliveries_per_day_svg
-from messages.models import DraftChange
 from messages.selectors import STATUS_NAMES, dashboard, sends_active, sends_awaiting_approval_by
+from messages.views import is_filtered
 from messages.workers import worker_state
+from ottportal import audit
 from ottportal import metrics as portal_metrics
+from ottportal.audit import label_of
+from ottportal.audit_page import AuditFilterSet, audit_csv_lines, changes_of
 from ottportal.forms import ApiTokenForm, UserSettingsForm
-from ottportal.models import settings_of
+from ottportal.models import AuditEntry, settings_of
 from ottportal.roles import capability_required, has_capability, user_roles
 from ottportal.tokens import MAX_LIVE_TOKENS, api_token_create, api_token_revoke, api_tokens_of
-from senders.models import SenderChange
 
 logger = logging.getLogger(__name__)
 
@@ -90,42 +91,46 @@ def api_token_revoke_view(request, digest: str):
     return redirect("api-tokens")
 
 
-AUDIT_ROWS = 300
+AUDIT_PER_PAGE = 50
+
+
+def _audit_filters(request) -> AuditFilterSet:
+    filterset = AuditFilterSet(request.GET or None, queryset=AuditEntry.objects.all(), request=request)
+    filterset.clean_days()
+    return filterset
 
 
 @capability_required("view_audit")
 def audit_log(request):
-    """Logins, logouts, failed logins, sender changes, draft changes (deletions included) and changes to
-    the suppression list (removals included), newest first (read-only)."""
-    events = []
-    for entry in AccessLog.objects.order_by("-attempt_time")[:AUDIT_ROWS]:
-        events.append((entry.attempt_time, entry.username, "Login", f"from {entry.ip_address}"))
-        if entry.logout_time:
-            events.append((entry.logout_time, entry.username, "Logout", ""))
-    for entry in AccessFailureLog.objects.order_by("-attempt_time")[:AUDIT_ROWS]:
-        what = "Failed login, locked out" if entry.locked_out else "Failed login"
-        events.append((entry.attempt_time, entry.username, what, f"from {entry.ip_address}"))
-    for change in SenderChange.objects.select_related("user").order_by("-created_at")[:AUDIT_ROWS]:
-        detail = change.summary
-        events.append(
-            (
-                change.created_at,
-                change.user,
-                f"Sender {change.get_action_display().lower()}",
-                f"{change.sender_label}. {detail}",
-            )
-        )
-    for change in DraftChange.objects.select_related("user").order_by("-created_at", "-id")[:AUDIT_ROWS]:
-        what = f"Draft {change.get_action_display().lower()}"
-        detail = f"“{change.draft_name}” (#{change.draft_pk})" + (f". {change.summary}" if change.lines else "")
-        events.append((change.created_at, change.user, what, detail))
-    for change in SuppressionChange.objects.select_related("user")[:AUDIT_ROWS]:
-        what = f"Suppression {change.get_action_display().lower()}"
-        recipient = f"{change.recipient} ({change.get_network_display()}, {change.sender_label or 'every sender'})"
-        detail = ". ".join(part for part in (recipient if change.recipient else "", change.detail) if part)
-        events.append((change.created_at, change.user, what, detail))
-    events.sort(key=lambda event: event[0], reverse=True)
-    return render(request, "ottportal/audit.html", {"events": events[:AUDIT_ROWS]})
+    """Every action recorded in the audit trail, newest first, filtered and paged (read-only)."""
+    filterset = _audit_filters(request)
+    valid = not filterset.is_bound or filterset.is_valid()
+    entries = filterset.qs if valid else AuditEntry.objects.none()
+    page = Paginator(entries, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": filterset.form,
+        "page_obj": page,
+        "rows": [(entry, label_of(entry.action), changes_of(entry)) for entry in page],
+        "filtered": is_filtered(filterset),
+        "export_query": request.GET.urlencode(),
+    }
+    return render(request, "ottportal/audit.html", context, status=200 if valid else 400)
+
+
+@capability_required("view_audit")
+def audit_export(request):
+    """The filtered audit trail as CSV, streamed; the export is itself an entry (who, which filter, how
+    many rows)."""
+    filterset = _audit_filters(request)
+    if filterset.is_bound and not filterset.is_valid():
+        return audit_log(request)
+    lines = audit.record_export(
+        audit_csv_lines(filterset.qs), "export.audit", request=request, filters=filterset.filters
+    )
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="ott-audit-{stamp}.csv"'
+    return response
 
 
 @login_not_required

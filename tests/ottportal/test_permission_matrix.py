@@ -28,6 +28,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "/account/tokens/": ("signed-in", "signed-in"),
     "/account/tokens/sample/revoke/": ("signed-in", "signed-in"),
     "/audit/": ("view_audit", "view_audit"),
+    "/audit/export.csv": ("view_audit", "view_audit"),
     "/login/": ("public", "public"),
     "/logout/": ("public", "public"),
     "/oidc/authenticate/": ("public", "public"),
