@@ -61,6 +61,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/history.py
 	$(BIN)/python bench/audience_upload.py
 	$(BIN)/python bench/metrics.py
+	$(BIN)/python bench/audit_trail.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -48,6 +48,7 @@ NOT_PAGES = {
     "refused",
     "rename",
     "suppression-export",
+    "audit-export",  # a CSV download
 }
 OTHER_SITES = ("/api", "/admin", "/sandbox")
 
