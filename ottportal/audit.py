@@ -229,9 +229,10 @@ def record(
 ) -> AuditEntry:
     """Add an entry: `action` (a code from ACTIONS) done by `user` (default: the request's signed-in
     user; `username` names someone who is not one, such as a failed login's) on `obj` (a model
-    instance), with `detail` in words and the changed fields' values `before` and `after`."""
+    instance), with `detail` in words and the changed fields' values `before` and `after`. Returns the
+    entry, written in the caller's transaction (or its own)."""
     request = request if request is not None else current_request()
-    user = _actor(user, request)
+    user = _actor(user, None if username else request)  # a failed login is not the signed-in user's
     entry = AuditEntry(
         at=timezone.now(),
         user=user,

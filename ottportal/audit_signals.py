@@ -54,10 +54,12 @@ def _groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
         pairs = [(instance, group) for group in Group.objects.filter(pk__in=pk_set)]
     code = "role.add" if action == "post_add" else "role.remove"
     request = audit.current_request()
+    left: dict[int, set[str]] = {}  # a clear: the roles left after each one of its removals
     for user, group in pairs:
-        now = set(user.groups.values_list("name", flat=True))
+        now = left[user.pk] if user.pk in left else set(user.groups.values_list("name", flat=True))
         if action == "pre_clear":
             was, now = now, now - {group.name}
+            left[user.pk] = now
         else:
             was = now - {group.name} if code == "role.add" else now | {group.name}
         detail = f"{group.name} {'given to' if code == 'role.add' else 'taken from'} {user.get_username()}"

@@ -62,6 +62,16 @@ def test_logins_logouts_and_failed_logins_with_their_address(marketer):
     assert audit.verify() is None
 
 
+def test_a_failed_login_names_the_account_tried_not_the_one_signed_in(rf, admin, marketer):
+    from django.contrib.auth import authenticate
+
+    request = rf.post("/admin/login/")
+    request.user = admin  # signed in, trying another account (the admin site's login allows it)
+    assert authenticate(request, username=marketer.username, password="wrong") is None
+    failed = only("auth.login_failed")
+    assert (failed.user, failed.username) == (None, marketer.username)
+
+
 def test_a_lockout_says_so(marketer, settings):
     settings.AXES_FAILURE_LIMIT = 2
     client = Client()
@@ -86,10 +96,12 @@ def test_role_changes_record_the_roles_before_and_after(marketer):
         {"roles": [AUDITORS, MARKETERS]},
     )
     marketer.groups.clear()
-    assert sorted(e.detail for e in entries("role.remove")[1:]) == [
+    cleared = entries("role.remove")[1:]
+    assert sorted(e.detail for e in cleared) == [
         f"Auditors taken from {marketer.username}",
         f"Marketers taken from {marketer.username}",
     ]
+    assert cleared[0].before == {"roles": [AUDITORS, MARKETERS]} and cleared[-1].after == {"roles": []}
 
 
 def test_a_role_change_on_the_admin_site_names_the_admin(admin, marketer):
