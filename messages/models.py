@@ -306,11 +306,12 @@ class Delivery(models.Model):
 
 
 class SendCount(models.Model):
-    """How many of a send's deliveries are in each status, kept by database triggers on the delivery
-    table (migration 0013), in the same transaction as every insert, status change and delete, so the
-    send page never counts a million rows. On PostgreSQL each connection adds to its own `shard` row
-    (its backend pid modulo 16), so workers posting the same send do not wait for each other's counter
-    row; the count of a status is the sum over its shards. Read it with `messages.progress.send_counts`."""
+    """How many of a send's deliveries are in each status, so the send page never counts a million
+    rows: database triggers on the delivery table (migration 0013) count each status change and delete
+    in its own transaction, and the code that inserts deliveries counts them (messages.counts). On
+    PostgreSQL each connection adds to its own `shard` row (its backend pid modulo 16), so workers
+    posting the same send do not wait for each other's counter row; the count of a status is the sum
+    over its shards. Read it with `messages.selectors.send_counts`."""
 
     send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     status = models.CharField(max_length=16)

@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from messages import campaign, lifecycle
+from messages.counts import count_inserted
 from messages.engine.attempt import found
 from messages.engine.runtime import concurrency, shared_client
 from messages.models import Delivery, RecipientList, Send, SendEvent
@@ -69,6 +70,7 @@ def write_batch(send: Send, rows: list[tuple[str, str]]) -> bool:
         if not advanced:
             return False
         Delivery.objects.bulk_create(deliveries, batch_size=BATCH)
+        count_inserted(send.pk, {Delivery.Status.QUEUED: len(deliveries)})
     send.prepared += len(rows)
     return True
 
