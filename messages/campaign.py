@@ -86,4 +86,6 @@ def go(send_id: int, *, enqueue: Callable) -> str:
         enqueue(send.pk, due)
         if later:
             enqueue(send.pk, later, run_after=last)
+        if not due and not later:
+            lifecycle.finish_if_done(send.pk)  # every recipient was left out (suppressed, capped): nothing to post
     return f"queued {len(due) + len(later)}"

@@ -171,7 +171,12 @@ class Send(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Preparation: the deliveries are written in batches (by the worker for big audiences).
-    prepared = models.PositiveIntegerField(default=0, help_text="Deliveries written so far")
+    prepared = models.PositiveIntegerField(
+        default=0, help_text="Recipient rows gone through so far (a delivery written, or the row refused)"
+    )
+    prepared_line = models.PositiveIntegerField(
+        default=0, help_text="The last recipient line prepared: a resume goes on after it"
+    )
     audience_digest = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the recipients, in order")
     # Schedule: None = as soon as it is ready.
     scheduled_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -159,4 +159,4 @@ def test_a_big_send_says_it_is_prepared_in_the_background(settings, marketer, li
     response = client_for(marketer).post(_confirm_url(marketer, line_draft, recipients=30), {}, follow=True)
     said = response.content.decode()
     assert "Preparing 30 deliveries in the background" in said and "then it starts at once" in said
-    assert "0 of 30 deliveries written" in said and "<progress" in said
+    assert "0 of 30 recipients prepared" in said and "<progress" in said
