@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from json.encoder import encode_basestring_ascii as json_string  # what json.dumps uses for a str
@@ -53,13 +54,15 @@ _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def message_keys(per_read: int = 4096) -> Iterator[str]:
-    """Random (version 4) UUIDs as 32 hex digits, as `uuid.uuid4().hex` but without a UUID object
-    each (a fifth of a batch's CPU)."""
+    """Time-ordered UUIDs (version 7, RFC 9562: the time in milliseconds, then 74 random bits) as 32
+    hex digits. New keys land at the end of the messageKey index instead of all over it, which makes
+    writing a million deliveries several times cheaper on both databases; no UUID object is made."""
     while True:
-        digits = os.urandom(16 * per_read).hex()
-        for start in range(0, len(digits), 32):
-            key = digits[start : start + 32]
-            yield f"{key[:12]}4{key[13:16]}{_VARIANT[key[16]]}{key[17:]}"
+        when = f"{time.time_ns() // 1_000_000:012x}"
+        digits = os.urandom(10 * per_read).hex()
+        for start in range(0, len(digits), 20):
+            key = digits[start : start + 20]
+            yield f"{when}7{key[:3]}{_VARIANT[key[3]]}{key[4:19]}"
 
 
 # The columns that differ from row to row; every other column is the same for a whole batch.

@@ -85,10 +85,11 @@ def test_a_delivery_written_fast_is_stored_as_one_saved_through_the_field(market
         assert (delivery.attempts, delivery.validation_errors, delivery.network_events) == (0, [], [])
 
 
-def test_message_keys_are_random_version_4_uuids():
+def test_message_keys_are_time_ordered_version_7_uuids():
     keys = message_keys(per_read=16)
     drawn = [next(keys) for _ in range(1000)]
     assert len(set(drawn)) == 1000
     for key in drawn:
         value = uuid.UUID(key)
-        assert value.version == 4 and value.variant == uuid.RFC_4122 and value.hex == key
+        assert value.version == 7 and value.variant == uuid.RFC_4122 and value.hex == key
+    assert drawn[0][:12] <= drawn[-1][:12]  # the time first: later keys sort after earlier ones
