@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ott_messages', '0012_send_limit'),
+        ('ott_messages', '0013_send_counts'),
     ]
 
     operations = [
