@@ -55,8 +55,8 @@ _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 def message_keys(per_read: int = 4096) -> Iterator[str]:
     """Time-ordered UUIDs (version 7, RFC 9562: the time in milliseconds, then 74 random bits) as 32
-    hex digits. New keys land at the end of the messageKey index instead of all over it, which makes
-    writing a million deliveries several times cheaper on both databases; no UUID object is made."""
+    hex digits. New keys land at the end of the messageKey index instead of all over it: a third less
+    CPU for a million deliveries on SQLite (docs/benchmarks.md). No UUID object is made."""
     while True:
         when = f"{time.time_ns() // 1_000_000:012x}"
         digits = os.urandom(10 * per_read).hex()

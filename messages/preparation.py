@@ -155,18 +155,23 @@ def _digest(before: str, outcomes: list[Outcome]) -> str:
     return hashlib.sha256(f"{before}\n{text}".encode()).hexdigest()
 
 
+def _count(n: int, one: str, many: str = "") -> str:
+    return f"{n:,} {one}" if n == 1 else f"{n:,} {many or one + 's'}"
+
+
 def _prepared_words(send: Send, counts: dict[str, int], total: int, left_out: int) -> str:
-    words = [f"{total:,} deliveries"]
+    words = [_count(total, "delivery", "deliveries")]
     if counts.get(SUPPRESSED):
         words.append(f"{counts[SUPPRESSED]:,} of them suppressed")
     if counts.get(CAPPED):
         words.append(f"{counts[CAPPED]:,} over the frequency cap")
     if refused := send.prepared - total:
-        words.append(f"{refused:,} recipients refused after filling in the placeholders (see the refused lines)")
+        refused_words = _count(refused, "recipient")
+        words.append(f"{refused_words} refused after filling in the placeholders (see the refused lines)")
     if left_out:
         words.append(
-            f"{left_out:,} recipients left out because of the allowance: the send was limited to "
-            f"{send.send_limit:,} messages"
+            f"{_count(left_out, 'recipient')} left out because of the allowance: the send was limited to "
+            f"{_count(send.send_limit, 'message')}"
         )
     return "; ".join(words)
 

@@ -122,7 +122,7 @@ def test_rows_refused_after_filling_are_listed_by_line_and_get_no_delivery(marke
     assert send.invalid_count == 2
     (confirm_line, (line, given, reason)) = send.refused_lines
     assert confirm_line[0] == 7 and (line, given) == (2, "U2") and "UTF-16" in reason
-    assert "1 recipients refused after filling in the placeholders" in _prepared_detail(send)
+    assert "1 recipient refused after filling in the placeholders" in _prepared_detail(send)
     page = client_for(auditor).get(reverse("messages:send-detail", args=[send.pk])).content.decode()
     assert "UTF-16" in page and "Refused lines" in page
 
@@ -196,7 +196,7 @@ def test_a_preparation_that_died_mid_batch_goes_on_after_the_last_batch_kept(mar
     assert send.status == SS.QUEUED and send.invalid_count == 1 and len(send.refused_lines) == 1
     assert (send.prepared, send.prepared_line) == (6, 6)
     assert _prepared_detail(send).endswith(
-        "1 recipients left out because of the allowance: the send was limited to 5 messages"
+        "1 recipient left out because of the allowance: the send was limited to 5 messages"
     )
     assert send.audience_digest == _prepare(new_send()).audience_digest  # as if it had never stopped
 
