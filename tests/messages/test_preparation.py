@@ -12,6 +12,7 @@ from audiences.models import Suppression
 from messages import delivery_rows, preparation, tasks
 from messages.models import Delivery, RecipientList, Send, SendEvent
 from messages.row_check import RowJudge
+from messages.selectors import send_counts
 from messages.services import send_create
 from ott.payloads import Block, Message, message_template
 from tests.conftest import client_for
@@ -199,6 +200,7 @@ def test_a_preparation_that_died_mid_batch_goes_on_after_the_last_batch_kept(mar
         "1 recipient left out because of the allowance: the send was limited to 5 messages"
     )
     assert send.audience_digest == _prepare(new_send()).audience_digest  # as if it had never stopped
+    assert send_counts([send.pk])[send.pk]["queued"] == 5  # the lost batch was not counted either
 
 
 def test_a_send_canceled_while_a_batch_is_made_gets_no_more_deliveries(marketer, line_draft, monkeypatch):
