@@ -207,10 +207,20 @@ class OttClient:
             self._local.session = session
         return session
 
-    def _http(self, method: str, url: str, **kwargs) -> tuple[requests.Response | None, Failed | None, int]:
+    def _http(
+        self, method: str, url: str, *, headers: dict | None = None, json: Any = None, params: dict | None = None
+    ) -> tuple[requests.Response | None, Failed | None, int]:
         started = time.monotonic()
+        session = self.session
         try:
-            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            # Prepared here and handed to Session.send: Session.request would merge the environment,
+            # cookies, auth and hooks again on every call, none of which this client uses.
+            request = requests.Request(
+                method, url, headers={**session.headers, **(headers or {})}, json=json, params=params
+            )
+            response = session.send(
+                request.prepare(), timeout=self.timeout, proxies=session.proxies, verify=session.verify
+            )
         except requests.RequestException as exc:
             latency = int((time.monotonic() - started) * 1000)
             failure = _network_failure(exc, latency)
