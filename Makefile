@@ -8,7 +8,7 @@ WEB_BIND ?= 127.0.0.1:8000
 PORTAL_URL ?= http://$(WEB_BIND)
 PIP_QUIET := --quiet --quiet --disable-pip-version-check
 
-.PHONY: run test lint install install-dev chromium bench clean
+.PHONY: run test lint install install-dev chromium translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,9 +43,9 @@ test: lint chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Browser tests drive Debian's chromium, with Debian's CJK and emoji fonts so Japanese and emoji render
-# in screenshots. Installed here when missing and we are root; otherwise the browser tests skip with a
-# message (and fail under CI=true).
-BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji
+# in screenshots; the translation tests run GNU gettext (`makemessages`). Installed here when missing and
+# we are root; otherwise those tests skip with a message (and fail under CI=true).
+BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji gettext
 chromium:
 	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || printf '%s ' $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -54,6 +54,14 @@ chromium:
 	    apt-get install -y -qq $$missing >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq $$missing; }; \
 	  else echo "$$missing not installed and this is not root: the browser tests may skip or render fonts as boxes"; fi; \
 	fi
+
+# After changing words in the UI: update the Japanese catalogues (locale/ja/LC_MESSAGES/*.po), translate
+# what is new or marked fuzzy, then run this again to compile the .mo files (committed). README "Languages".
+translations: export DEBUG ?= true
+translations: $(VENV)/.installed chromium
+	$(BIN)/python manage.py makemessages --locale ja --no-obsolete
+	$(BIN)/python manage.py makemessages --domain djangojs --locale ja --no-obsolete
+	$(BIN)/python manage.py compilemessages --locale ja --ignore '.venv'
 
 # Benchmarks (figures, not tests): see bench/README.md. DATABASE_URL=postgres://... runs them there.
 bench: $(VENV)/.installed-dev

@@ -15,6 +15,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from messages.models import Delivery, Send, SendCount
 from ott.networks import NETWORKS
@@ -184,7 +185,7 @@ class Dashboard:
 
     @property
     def windows(self) -> list[tuple[str, dict]]:
-        return [("Today", self.today), ("Last 7 days", self.week)]
+        return [(_("Today"), self.today), (_("Last 7 days"), self.week)]
 
 
 STATUS_NAMES = [status for status, _ in Delivery.Status.choices]

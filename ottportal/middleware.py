@@ -3,10 +3,11 @@ from __future__ import annotations
 from http import HTTPStatus
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.response import Response
 
 
@@ -22,8 +23,10 @@ class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
 
-class UserTimeZoneMiddleware:
-    """Pages show times in the signed-in user's time zone (their settings), else TIME_ZONE."""
+class UserPreferencesMiddleware:
+    """Pages show times in the signed-in user's time zone (their settings), else TIME_ZONE; and in the
+    language they picked, else the one LocaleMiddleware chose (the language cookie, else the browser's
+    Accept-Language, else English)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -32,9 +35,13 @@ class UserTimeZoneMiddleware:
         from ottportal.models import UserSettings
 
         user = getattr(request, "user", None)
-        zone = None
+        zone = language = None
         if user is not None and user.is_authenticated:
-            zone = UserSettings.objects.filter(user=user).values_list("time_zone", flat=True).first()
+            chosen = UserSettings.objects.filter(user=user).values_list("time_zone", "language").first()
+            zone, language = chosen or (None, None)
+        if language and language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         if zone:
             try:
                 timezone.activate(ZoneInfo(zone))

@@ -10,11 +10,14 @@ from knox.models import AbstractAuthToken
 
 
 class UserSettings(models.Model):
-    """What a user chose for themselves: the time zone pages show times in, and the recipients a
-    "Send a test" goes to, per network."""
+    """What a user chose for themselves: the language and time zone pages are shown in, and the
+    recipients a "Send a test" goes to, per network."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portal_settings")
     time_zone = models.CharField(max_length=64, blank=True, help_text="Empty: the portal's TIME_ZONE")
+    language = models.CharField(
+        max_length=8, blank=True, choices=settings.LANGUAGES, help_text="Empty: the browser's (Accept-Language)"
+    )
     test_recipients = models.JSONField(
         default=dict, blank=True, help_text='{"line": [["ottId", "userReference"], ...], "messenger": [...]}'
     )

@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 ADMINS = "Admins"
@@ -18,6 +19,8 @@ MARKETERS = "Marketers"
 AUDITORS = "Auditors"
 APPROVERS = "Approvers"  # a second person who approves sends; often also a marketer
 ROLES = (ADMINS, MARKETERS, APPROVERS, AUDITORS)
+# The role as pages name it (the group's name stays English: settings and the identity provider use it).
+ROLE_LABELS = {ADMINS: _("Admins"), MARKETERS: _("Marketers"), APPROVERS: _("Approvers"), AUDITORS: _("Auditors")}
 
 CAPABILITIES: dict[str, frozenset[str]] = {
     "view_senders": frozenset(ROLES),
@@ -128,14 +131,24 @@ class CapabilityPermission(BasePermission):
 # The main navigation: (capability needed, URL name, label, what it is for). Entries whose URL is
 # not installed are skipped.
 NAVIGATION: tuple[tuple[str, str, str, str], ...] = (
-    ("view_senders", "senders:list", "Senders", "Messenger pages and LINE channels registered with Marketing Cloud."),
-    ("view_drafts", "messages:draft-list", "Drafts", "Compose messages with a live preview."),
-    ("view_history", "messages:send-list", "Sends", "Progress of every send."),
-    ("view_history", "messages:send-scheduled", "Scheduled", "What starts in the next 7 days, or waits for approval."),
-    ("view_history", "messages:delivery-list", "History", "Every delivery, filterable, exportable."),
-    ("view_audiences", "audiences:list", "Audiences", "Saved recipient lists with columns for placeholders."),
-    ("view_suppressions", "audiences:suppression-list", "Suppressions", "Recipients who must never be messaged."),
-    ("view_audit", "audit", "Audit log", "Logins, failed logins and sender changes."),
+    (
+        "view_senders",
+        "senders:list",
+        _("Senders"),
+        _("Messenger pages and LINE channels registered with Marketing Cloud."),
+    ),
+    ("view_drafts", "messages:draft-list", _("Drafts"), _("Compose messages with a live preview.")),
+    ("view_history", "messages:send-list", _("Sends"), _("Progress of every send.")),
+    (
+        "view_history",
+        "messages:send-scheduled",
+        _("Scheduled"),
+        _("What starts in the next 7 days, or waits for approval."),
+    ),
+    ("view_history", "messages:delivery-list", _("History"), _("Every delivery, filterable, exportable.")),
+    ("view_audiences", "audiences:list", _("Audiences"), _("Saved recipient lists with columns for placeholders.")),
+    ("view_suppressions", "audiences:suppression-list", _("Suppressions"), _("Recipients who must never be messaged.")),
+    ("view_audit", "audit", _("Audit log"), _("Logins, failed logins and sender changes.")),
 )
 
 
@@ -152,7 +165,8 @@ def role_context(request) -> dict:
                 nav_items.append({"url": reverse(url_name), "label": label, "help": help_text})
             except NoReverseMatch:
                 continue
-    return {"user_role": primary_role(user), "can": can, "nav_items": nav_items}
+    role = primary_role(user)
+    return {"user_role": ROLE_LABELS.get(role, role), "can": can, "nav_items": nav_items}
 
 
 def sync_role_permissions(group_model, permission_model) -> None:

@@ -72,11 +72,12 @@ MIDDLEWARE = [
     "ottportal.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "ottportal.middleware.PortalLoginRequiredMiddleware",
-    "ottportal.middleware.UserTimeZoneMiddleware",
+    "ottportal.middleware.UserPreferencesMiddleware",
     "ottportal.middleware.FriendlyMethodNotAllowedMiddleware",
     "ottportal.logging.RequestContextMiddleware",
     "ottportal.audit.AuditRequestMiddleware",  # who acts, from where, for entries written deep in services
@@ -100,6 +101,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ottportal.roles.role_context",
@@ -169,7 +171,12 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG and env.bool("SECURE_COOKIES", default=True)
 
 # --- i18n / time -----------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# English unless the browser asks for Japanese (Accept-Language) or the user picked a language: the
+# header's picker sets a cookie and, for a signed-in user, their settings (ottportal/middleware.py).
+# The catalogues are in locale/, compiled .mo files included (README "Languages").
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ja", "日本語")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from ottportal import api, views
+from ottportal import api, language, views
 from ottportal.sso import views as sso_views
 
 handler403 = "ottportal.views.permission_denied"
@@ -19,6 +21,9 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/tokens/", views.api_tokens, name="api-tokens"),
     path("account/tokens/<str:digest>/revoke/", views.api_token_revoke_view, name="api-token-revoke"),
+    path("language/", language.set_language, name="set-language"),
+    # The JavaScript's translations (gettext() in static/js), for the language of the page.
+    path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("login/", sso_views.PortalLoginView.as_view(), name="login"),
     path("logout/", sso_views.PortalLogoutView.as_view(), name="logout"),
     # Single sign-on: the start of the round trip and the redirect URI registered at the provider.

@@ -10,7 +10,8 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,6 +24,7 @@ from ottportal import metrics as portal_metrics
 from ottportal.audit import label_of
 from ottportal.audit_page import AuditFilterSet, audit_csv_lines, changes_of
 from ottportal.forms import ApiTokenForm, UserSettingsForm
+from ottportal.language import remember_language
 from ottportal.models import AuditEntry, settings_of
 from ottportal.roles import capability_required, has_capability, user_roles
 from ottportal.tokens import MAX_LIVE_TOKENS, api_token_create, api_token_revoke, api_tokens_of
@@ -45,15 +47,20 @@ def home(request):
 
 
 def account(request):
-    """Your settings: the time zone pages use, and saved test recipients per network."""
+    """Your settings: the language and time zone pages use, and saved test recipients per network."""
     user_settings = settings_of(request.user)
     form = UserSettingsForm(request.POST or None, initial=UserSettingsForm.initial_for(user_settings))
     if request.method == "POST" and form.is_valid():
+        user_settings.language = form.cleaned_data["language"]
         user_settings.time_zone = form.cleaned_data["time_zone"]
         user_settings.test_recipients = form.cleaned_data["test_recipients"]
         user_settings.save()
-        messages.success(request, "Your settings are saved.")
-        return redirect("account")
+        if user_settings.language:
+            translation.activate(user_settings.language)  # the confirmation in the language just picked
+        messages.success(request, _("Your settings are saved."))
+        response = redirect("account")
+        remember_language(response, user_settings.language)
+        return response
     context = {"form": form, "now_at": timezone.now()}
     return render(request, "ottportal/account.html", context, status=400 if form.errors else 200)
 

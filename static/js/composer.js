@@ -77,7 +77,7 @@
   }
 
   function number(n) {
-    return n.toLocaleString("en-US");
+    return n.toLocaleString(document.documentElement.lang || "en");
   }
 
   // "Valid JSON." at once; a syntax error is the server's to name (line and column), beside the
@@ -89,7 +89,7 @@
     if (textarea.value.trim()) {
       try { JSON.parse(textarea.value); valid = true; } catch (error) { valid = false; }
     }
-    status.textContent = valid ? "Valid JSON." : "";
+    status.textContent = valid ? gettext("Valid JSON.") : "";
   }
 
   function renumber() {
@@ -102,7 +102,10 @@
     const max = info ? info.max : Math.max(...Object.values(limits).map((n) => n.max));
     const count = liveBlocks().length;
     addButton.disabled = count >= max;
-    limitNote.textContent = info ? `${count} of ${max} block${max === 1 ? "" : "s"} (${info.label} allows ${max}).` : "";
+    limitNote.textContent = info
+      ? interpolate(ngettext("%(count)s of %(max)s block (%(network)s allows %(max)s).",
+        "%(count)s of %(max)s blocks (%(network)s allows %(max)s).", max), { count, max, network: info.label }, true)
+      : "";
   }
 
   function refreshAll() {
@@ -198,7 +201,7 @@
       text = `curl -X POST "$OTT_REST_URL/ott/v1/send" \\\n  -H "Authorization: Bearer $OTT_TOKEN" \\\n  -H "Content-Type: application/json" \\\n  -d '${quoted}'`;
     }
     window.lastCopiedText = text;
-    const done = () => { button.dataset.copied = "yes"; button.textContent = "Copied"; };
+    const done = () => { button.dataset.copied = "yes"; button.textContent = gettext("Copied"); };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, () => fallbackCopy(text, done));
     } else {
@@ -282,10 +285,11 @@
     const code = live.querySelector("#body-json code");
     if (code) code.textContent = JSON.stringify(answer.body, null, 2);
     const heading = live.querySelector("#body-heading");
-    if (heading) heading.textContent = `Request body (line ${answer.row.line} of “${answer.audience.name}”)`;
+    if (heading) heading.textContent = interpolate(gettext("Request body (line %(line)s of “%(audience)s”)"),
+      { line: answer.row.line, audience: answer.audience.name }, true);
     const row = answer.row;
     const who = [row.ott_id, row.user_reference].filter(Boolean).join(" / ");
-    const parts = [element("p", `Line ${number(row.line)}: ${who}`, "row-who")];
+    const parts = [element("p", interpolate(gettext("Line %(line)s: %(who)s"), { line: number(row.line), who }, true), "row-who")];
     if (answer.placeholders.length) {
       const list = element("ul", undefined, "row-values");
       answer.placeholders.forEach((p) => {
@@ -297,7 +301,8 @@
       parts.push(list);
     }
     answer.problems.forEach((problem) =>
-      parts.push(element("p", `This row's message breaks a rule and would be left out: ${problem}`, "error")));
+      parts.push(element("p", interpolate(gettext("This row's message breaks a rule and would be left out: %(problem)s"),
+      { problem }, true), "error")));
     rowStatus.replaceChildren(...parts);
   }
 
@@ -310,11 +315,11 @@
       response = await fetch(rowPanel.dataset.url, { method: "POST", body: data, headers: { Accept: "application/json" } });
       answer = await response.json();
     } catch (error) {
-      say("The row could not be loaded; try again.");
+      say(gettext("The row could not be loaded; try again."));
       return;
     }
     if (!response.ok) {
-      say(Object.values(answer.errors || {}).flat()[0] || "The row could not be loaded.");
+      say(Object.values(answer.errors || {}).flat()[0] || gettext("The row could not be loaded."));
       return;
     }
     shown = { line: answer.row.line, previous: answer.previous_line, next: answer.next_line };
@@ -331,7 +336,7 @@
     if (step === "previous" && shown) return showRow({ before: shown.line }, pressed);
     if (step === "line") {
       const line = lineInput.value.trim();
-      if (!/^[0-9]+$/.test(line)) { say("Give a line number: a whole number such as 2."); return; }
+      if (!/^[0-9]+$/.test(line)) { say(gettext("Give a line number: a whole number such as 2.")); return; }
       return showRow({ line }, pressed);
     }
   }

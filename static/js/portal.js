@@ -1,3 +1,4 @@
+// Words shown to people go through gettext() (Django's JavaScript catalogue, /jsi18n/, loaded first).
 // Every page: the navigation folds behind a "Menu" button at phone width (without JavaScript it stays
 // unfolded), and a form being submitted says so and cannot be submitted twice.
 document.addEventListener("DOMContentLoaded", () => {
@@ -21,7 +22,7 @@ document.addEventListener("DOMContentLoaded", () => {
       setTimeout(() => {
         button.disabled = true;
         button.dataset.label = button.textContent;
-        button.textContent = form.querySelector("input[type=file]") ? "Uploading…" : "Working…";
+        button.textContent = form.querySelector("input[type=file]") ? gettext("Uploading…") : gettext("Working…");
       }, 0);
     }
   });
@@ -32,7 +33,7 @@ document.addEventListener("DOMContentLoaded", () => {
     const field = button && document.querySelector(button.dataset.copyFrom);
     if (!field) return;
     field.select();
-    const done = () => { button.textContent = "Copied"; };
+    const done = () => { button.textContent = gettext("Copied"); };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(field.value).then(done, () => {});
     } else if (document.execCommand && document.execCommand("copy")) {

@@ -7,9 +7,19 @@ from django.test import Client
 
 from tests.urlwalk import iter_urls
 
-# Public by design: login, health check, the token endpoint (which checks the password itself), and the
-# single sign-on round trip (not found while SSO is off, as in these tests; tests/ottportal/test_sso.py).
-PUBLIC = {"/login/", "/healthz", "/readyz", "/api/v1/auth/token/", "/oidc/authenticate/", "/oidc/callback/"}
+# Public by design: login, health check, the token endpoint (which checks the password itself), the
+# single sign-on round trip (not found while SSO is off, as in these tests; tests/ottportal/test_sso.py),
+# and the login page's language picker and JavaScript translations.
+PUBLIC = {
+    "/login/",
+    "/healthz",
+    "/readyz",
+    "/api/v1/auth/token/",
+    "/oidc/authenticate/",
+    "/oidc/callback/",
+    "/language/",
+    "/jsi18n/",
+}
 SSO = {"/oidc/authenticate/", "/oidc/callback/"}
 # Machine endpoints with their own bearer token instead of a login: 401 without it.
 BEARER = {"/metrics"}

@@ -30,6 +30,8 @@ MATRIX: dict[str, tuple[str, str]] = {
     "/audit/": ("view_audit", "view_audit"),
     "/audit/export.csv": ("view_audit", "view_audit"),
     "/login/": ("public", "public"),
+    "/language/": ("nobody", "public"),
+    "/jsi18n/": ("public", "nobody"),
     "/logout/": ("public", "public"),
     "/oidc/authenticate/": ("public", "public"),
     "/oidc/callback/": ("public", "public"),
