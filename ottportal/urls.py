@@ -22,8 +22,12 @@ urlpatterns = [
     path("account/tokens/", views.api_tokens, name="api-tokens"),
     path("account/tokens/<str:digest>/revoke/", views.api_token_revoke_view, name="api-token-revoke"),
     path("language/", language.set_language, name="set-language"),
-    # The JavaScript's translations (gettext() in static/js), for the language of the page.
-    path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
+    # The JavaScript's translations (gettext() in static/js, catalogue in locale/), in the page's language.
+    path(
+        "jsi18n/",
+        login_not_required(JavaScriptCatalog.as_view(packages=["ottportal"])),
+        name="javascript-catalog",
+    ),
     path("login/", sso_views.PortalLoginView.as_view(), name="login"),
     path("logout/", sso_views.PortalLogoutView.as_view(), name="logout"),
     # Single sign-on: the start of the round trip and the redirect URI registered at the provider.
