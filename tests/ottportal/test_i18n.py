@@ -62,7 +62,7 @@ def test_form_labels_and_errors_in_japanese(marketer):
     assert response.status_code == 400
     page = _page(response)
     assert "タイムゾーン" in page and "LINEのテスト送信先" in page
-    assert "テスト送信先は最大10件までです（11件入力されています）。" in page  # the portal's own error
+    assert "テスト送信先は最大10件までです（11件入力されています）。" in page  # noqa: RUF001 (Japanese punctuation)
     assert "正しく選択してください。" in page  # Django's, from Django's own catalogue
 
 
