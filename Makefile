@@ -45,9 +45,9 @@ test: lint chromium
 # Browser tests drive Debian's chromium, with Debian's CJK and emoji fonts so Japanese and emoji render
 # in screenshots; the translation tests run GNU gettext (`makemessages`). Installed here when missing and
 # we are root; otherwise those tests skip with a message (and fail under CI=true).
-BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji gettext
+TEST_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji gettext
 chromium:
-	@missing=$$(for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || printf '%s ' $$p; done); \
+	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || printf '%s ' $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian's $$missing for the browser tests"; \
