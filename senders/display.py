@@ -12,32 +12,41 @@ from functools import cache
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language, gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import gettext as _
 
 from ott.networks import NETWORKS, active_flag
 
 # Portal fields -> the registration attribute whose label (and meaning) they share.
 _PORTAL_FIELDS = {"sender_id": "id", "name": "name", "is_active": "isActive"}
 # Portal fields Marketing Cloud has no attribute for (yes/no flags).
-PORTAL_ONLY_LABELS = {"requires_approval": "Requires approval"}
+PORTAL_ONLY_LABELS = {"requires_approval": gettext_lazy("Requires approval")}
 # The sending rules (admins set them): their labels, the form's own.
 RULE_LABELS = {
-    "quiet_hours_start": "Quiet hours start",
-    "quiet_hours_end": "Quiet hours end",
-    "time_zone": "Time zone",
-    "rate_limit": "Rate limit",
-    "frequency_cap_24h": "Frequency cap per 24 hours",
-    "frequency_cap_7d": "Frequency cap per 7 days",
-    "daily_allowance": "Daily allowance",
-    "monthly_allowance": "Monthly allowance",
+    "quiet_hours_start": gettext_lazy("Quiet hours start"),
+    "quiet_hours_end": gettext_lazy("Quiet hours end"),
+    "time_zone": gettext_lazy("Time zone"),
+    "rate_limit": gettext_lazy("Rate limit"),
+    "frequency_cap_24h": gettext_lazy("Frequency cap per 24 hours"),
+    "frequency_cap_7d": gettext_lazy("Frequency cap per 7 days"),
+    "daily_allowance": gettext_lazy("Daily allowance"),
+    "monthly_allowance": gettext_lazy("Monthly allowance"),
 }
+# The networks' own words (ott/networks.py, which has no Django), translated where they are shown
+# (`_(info.sender_label)`, `{% translate network.sender_noun %}`).
+NETWORK_WORDS = (gettext_noop("Channel ID"), gettext_noop("Page ID"), gettext_noop("channel"), gettext_noop("page"))
 EMPTY = "—"
-OFF = "Off"
+OFF = gettext_lazy("Off")
 DASH = "\N{EN DASH}"
 
 
-@cache
 def _labels(network: str) -> dict[str, tuple[str, bool]]:
-    """{key: (label, is a yes/no flag)} for every stored key of a network's senders."""
+    return _labels_in(network, get_language())
+
+
+@cache
+def _labels_in(network: str, language: str | None) -> dict[str, tuple[str, bool]]:
+    """{key: (label, is a yes/no flag)} for every stored key of a network's senders, in a language."""
     from senders.forms import REGISTRATION_FORMS
 
     form = REGISTRATION_FORMS[network]()
@@ -59,7 +68,7 @@ def label_of(network: str, key: str) -> str:
         return RULE_LABELS[key]
     if network in NETWORKS and key in _labels(network):
         return _labels(network)[key][0]
-    return {"name": "Name", "is_active": "Active", "sender_id": "Sender ID"}.get(key, key)
+    return {"name": _("Name"), "is_active": _("Active"), "sender_id": _("Sender ID")}.get(key, key)
 
 
 def value_text(network: str, key: str, value) -> str:
@@ -70,29 +79,29 @@ def value_text(network: str, key: str, value) -> str:
     is_flag = key in ("is_active", *PORTAL_ONLY_LABELS)
     is_flag = is_flag or (network in NETWORKS and _labels(network).get(key, ("", False))[1])
     if is_flag:
-        return "Yes" if active_flag(value) else "No"
+        return _("Yes") if active_flag(value) else _("No")
     return str(value)
 
 
 def _rule_text(key: str, value) -> str:
     if key == "time_zone":
-        return value or f"the portal's ({settings.TIME_ZONE})"
+        return value or _("the portal's (%(zone)s)") % {"zone": settings.TIME_ZONE}
     if value is None or value == "":
-        return OFF
+        return str(OFF)
     return f"{value:,}" if isinstance(value, int) else str(value)
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
 
 
 def rule_words(sender) -> list[tuple[str, str, str]]:
     """(key, label, words) of the sender's sending rules as a marketer reads them; "Off" where unset."""
     zone = sender.time_zone or settings.TIME_ZONE
     start, end = sender.quiet_hours_start, sender.quiet_hours_end
-    quiet = OFF
+    off = str(OFF)
+    quiet = off
     if start is not None and end is not None:
-        quiet = f"{start:%H:%M}{DASH}{end:%H:%M} {zone}: nothing is posted then"
+        quiet = _("%(window)s %(zone)s: nothing is posted then") % {
+            "window": f"{start:%H:%M}{DASH}{end:%H:%M}",
+            "zone": zone,
+        }
     cap24, cap7, daily, monthly, rate = (
         sender.frequency_cap_24h,
         sender.frequency_cap_7d,
@@ -100,32 +109,73 @@ def rule_words(sender) -> list[tuple[str, str, str]]:
         sender.monthly_allowance,
         sender.rate_limit,
     )
+
+    def fill(n: int) -> dict:
+        return {"n": f"{n:,}", "zone": zone}
+
     return [
-        ("quiet_hours", "Quiet hours", quiet),
+        ("quiet_hours", _("Quiet hours"), quiet),
         (
             "frequency_cap_24h",
-            "Per person, 24 hours",
-            f"At most {_count(cap24, 'message', 'messages')} per person in 24 hours" if cap24 else OFF,
+            _("Per person, 24 hours"),
+            (
+                ngettext(
+                    "At most %(n)s message per person in 24 hours",
+                    "At most %(n)s messages per person in 24 hours",
+                    cap24,
+                )
+                % fill(cap24)
+                if cap24
+                else off
+            ),
         ),
         (
             "frequency_cap_7d",
-            "Per person, 7 days",
-            f"At most {_count(cap7, 'message', 'messages')} per person in 7 days" if cap7 else OFF,
+            _("Per person, 7 days"),
+            (
+                ngettext(
+                    "At most %(n)s message per person in 7 days", "At most %(n)s messages per person in 7 days", cap7
+                )
+                % fill(cap7)
+                if cap7
+                else off
+            ),
         ),
         (
             "daily_allowance",
-            "Daily allowance",
-            f"Up to {_count(daily, 'message', 'messages')} a day ({zone})" if daily else OFF,
+            _("Daily allowance"),
+            (
+                ngettext("Up to %(n)s message a day (%(zone)s)", "Up to %(n)s messages a day (%(zone)s)", daily)
+                % fill(daily)
+                if daily
+                else off
+            ),
         ),
         (
             "monthly_allowance",
-            "Monthly allowance",
-            f"Up to {_count(monthly, 'message', 'messages')} a calendar month ({zone})" if monthly else OFF,
+            _("Monthly allowance"),
+            (
+                ngettext(
+                    "Up to %(n)s message a calendar month (%(zone)s)",
+                    "Up to %(n)s messages a calendar month (%(zone)s)",
+                    monthly,
+                )
+                % fill(monthly)
+                if monthly
+                else off
+            ),
         ),
         (
             "rate_limit",
-            "Speed",
-            f"At most {_count(rate, 'post', 'posts')} a second per worker" if rate else _default_rate(),
+            _("Speed"),
+            (
+                ngettext("At most %(n)s post a second per worker", "At most %(n)s posts a second per worker", rate)
+                % fill(rate)
+                if rate
+                else off
+            )
+            if rate
+            else _default_rate(),
         ),
     ]
 
@@ -133,8 +183,8 @@ def rule_words(sender) -> list[tuple[str, str, str]]:
 def _default_rate() -> str:
     default = settings.OTT_SENDER_RATE_LIMIT
     if not default:
-        return OFF
-    return f"{OFF}: the portal's default, at most {default:,.0f} posts a second per worker"
+        return str(OFF)
+    return _("Off: the portal's default, at most %(n)s posts a second per worker") % {"n": f"{default:,.0f}"}
 
 
 @dataclass(frozen=True)
@@ -147,7 +197,7 @@ class ChangeLine:
         if self.old is None:
             return f"{self.label}: {self.new}"
         if self.new is None:
-            return f"{self.label}: {self.old} (removed)"
+            return _("%(label)s: %(old)s (removed)") % {"label": self.label, "old": self.old}
         return f"{self.label}: {self.old} → {self.new}"
 
 

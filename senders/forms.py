@@ -11,11 +11,14 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.core.validators import RegexValidator, URLValidator
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ott.networks import LINE, MESSENGER, NETWORKS
 
-sender_id_validator = RegexValidator(r"^[0-9]{1,32}$", "Use digits only, 1 to 32 of them.")
-https_validator = URLValidator(schemes=["https"], message="Enter an https:// URL.")
+sender_id_validator = RegexValidator(r"^[0-9]{1,32}$", gettext_lazy("Use digits only, 1 to 32 of them."))
+https_validator = URLValidator(schemes=["https"], message=gettext_lazy("Enter an https:// URL."))
 
 
 def _secret(label: str, required: bool, help_text: str = "") -> forms.CharField:
@@ -25,7 +28,7 @@ def _secret(label: str, required: bool, help_text: str = "") -> forms.CharField:
         max_length=500,
         strip=True,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=help_text or "Sent to Marketing Cloud once; the portal never stores or shows it.",
+        help_text=help_text or gettext_lazy("Sent to Marketing Cloud once; the portal never stores or shows it."),
     )
 
 
@@ -37,26 +40,33 @@ class RegistrationForm(forms.Form):
     attribute_names: dict[str, str] = {}
 
     endpoint_url = forms.CharField(
-        label="Endpoint URL",
+        label=gettext_lazy("Endpoint URL"),
         required=False,
         max_length=500,
         validators=[https_validator],
-        help_text="Optional: where Marketing Cloud forwards inbound messages (https).",
+        help_text=gettext_lazy("Optional: where Marketing Cloud forwards inbound messages (https)."),
     )
-    is_active = forms.BooleanField(label="Active", required=False, initial=True)
+    is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.order_fields(list(self.attribute_names))
         info = NETWORKS[self.network]
-        self.fields["sender_id"].label = info.sender_label
-        self.fields["name"].label = f"{info.label} {info.sender_noun} name"
+        self.fields["sender_id"].label = _(info.sender_label)
+        self.fields["name"].label = _("%(network)s %(noun)s name") % {
+            "network": info.label,
+            "noun": _(info.sender_noun),
+        }
 
     def clean(self):
         cleaned = super().clean()
         owners = _foreign_fields(self.network)
         for name in sorted(set(self.data) & set(owners)):
-            self.add_error(None, f"{name} is a {owners[name]} field, not a {NETWORKS[self.network].label} one.")
+            self.add_error(
+                None,
+                _("%(field)s is a %(owner)s field, not a %(network)s one.")
+                % {"field": name, "owner": owners[name], "network": NETWORKS[self.network].label},
+            )
         return cleaned
 
     @classmethod
@@ -99,12 +109,12 @@ class MessengerRegistrationForm(RegistrationForm):
         "endpoint_url": "endpointUrl",
         "is_active": "isActive",
     }
-    application_id = forms.CharField(label="Facebook app ID", max_length=100)
-    application_secret = _secret("Facebook app secret", required=True)
+    application_id = forms.CharField(label=gettext_lazy("Facebook app ID"), max_length=100)
+    application_secret = _secret(gettext_lazy("Facebook app secret"), required=True)
     sender_id = _sender_id_field()
     name = _name_field()
-    page_access_token = _secret("Page access token", required=False)
-    callback_verify_token = _secret("Callback verify token", required=False)
+    page_access_token = _secret(gettext_lazy("Page access token"), required=False)
+    callback_verify_token = _secret(gettext_lazy("Callback verify token"), required=False)
 
 
 class LineRegistrationForm(RegistrationForm):
@@ -121,10 +131,10 @@ class LineRegistrationForm(RegistrationForm):
     }
     sender_id = _sender_id_field()
     name = _name_field()
-    channel_secret = _secret("Channel secret", required=True)
-    customer_connect_secret = _secret("Customer connect secret", required=False)
-    is_transactional = forms.BooleanField(label="Transactional channel", required=False)
-    is_test_channel = forms.BooleanField(label="Test channel", required=False)
+    channel_secret = _secret(gettext_lazy("Channel secret"), required=True)
+    customer_connect_secret = _secret(gettext_lazy("Customer connect secret"), required=False)
+    is_transactional = forms.BooleanField(label=gettext_lazy("Transactional channel"), required=False)
+    is_test_channel = forms.BooleanField(label=gettext_lazy("Test channel"), required=False)
 
 
 REGISTRATION_FORMS: dict[str, type[RegistrationForm]] = {
@@ -151,12 +161,14 @@ class SenderEditForm(forms.Form):
 
     name = _name_field()
     is_active = forms.BooleanField(
-        label="Active", required=False, help_text="An inactive sender cannot be chosen for a draft or start a new send."
+        label=gettext_lazy("Active"),
+        required=False,
+        help_text=gettext_lazy("An inactive sender cannot be chosen for a draft or start a new send."),
     )
     requires_approval = forms.BooleanField(
-        label="Requires approval",
+        label=gettext_lazy("Requires approval"),
         required=False,
-        help_text="Every send from it waits until a second person (an approver or an admin) approves it.",
+        help_text=gettext_lazy("Every send from it waits until a second person (an approver or an admin) approves it."),
     )
 
 
@@ -186,8 +198,12 @@ def _zone_set() -> frozenset[str]:
     return frozenset(zone_names())
 
 
-def _count_field(label: str, help_text: str) -> forms.IntegerField:
-    rule = f"{label}: use a whole number from 1 to {RULE_MAX:,}, or leave it empty for no limit."
+def _count_field(label, help_text) -> forms.IntegerField:
+    rule = format_lazy(
+        gettext_lazy("{label}: use a whole number from 1 to {max}, or leave it empty for no limit."),
+        label=label,
+        max=f"{RULE_MAX:,}",
+    )
     return forms.IntegerField(
         label=label,
         required=False,
@@ -199,12 +215,16 @@ def _count_field(label: str, help_text: str) -> forms.IntegerField:
     )
 
 
-def _time_field(label: str) -> forms.TimeField:
+def _time_field(label) -> forms.TimeField:
     return forms.TimeField(
         label=label,
         required=False,
         input_formats=["%H:%M", "%H:%M:%S"],
-        error_messages={"invalid": f"{label}: give a time of day as HH:MM, 24-hour (e.g. 21:00)."},
+        error_messages={
+            "invalid": format_lazy(
+                gettext_lazy("{label}: give a time of day as HH:MM, 24-hour (e.g. 21:00)."), label=label
+            )
+        },
         widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
     )
 
@@ -213,26 +233,39 @@ class SendingRulesForm(forms.Form):
     """A sender's sending rules. Every field may be empty: that rule is off. The API validates
     through this same form, so both give the same messages."""
 
-    quiet_hours_start = _time_field("Quiet hours start")
-    quiet_hours_end = _time_field("Quiet hours end")
+    quiet_hours_start = _time_field(gettext_lazy("Quiet hours start"))
+    quiet_hours_end = _time_field(gettext_lazy("Quiet hours end"))
     time_zone = forms.CharField(
-        label="Time zone",
+        label=gettext_lazy("Time zone"),
         required=False,
         max_length=64,
-        help_text="IANA zone name (e.g. Asia/Tokyo) of the quiet hours and of the daily and monthly allowances.",
+        help_text=gettext_lazy(
+            "IANA zone name (e.g. Asia/Tokyo) of the quiet hours and of the daily and monthly allowances."
+        ),
         widget=forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off", "spellcheck": "false"}),
     )
-    rate_limit = _count_field("Rate limit", "Posts per second, per worker; empty: the portal's default.")
-    frequency_cap_24h = _count_field("Frequency cap per 24 hours", "Messages per person in any 24 hours.")
-    frequency_cap_7d = _count_field("Frequency cap per 7 days", "Messages per person in any 7 days.")
-    daily_allowance = _count_field("Daily allowance", "Messages a day, in the sender's time zone.")
-    monthly_allowance = _count_field("Monthly allowance", "Messages a calendar month (e.g. a LINE plan's quota).")
+    rate_limit = _count_field(
+        gettext_lazy("Rate limit"), gettext_lazy("Posts per second, per worker; empty: the portal's default.")
+    )
+    frequency_cap_24h = _count_field(
+        gettext_lazy("Frequency cap per 24 hours"), gettext_lazy("Messages per person in any 24 hours.")
+    )
+    frequency_cap_7d = _count_field(
+        gettext_lazy("Frequency cap per 7 days"), gettext_lazy("Messages per person in any 7 days.")
+    )
+    daily_allowance = _count_field(
+        gettext_lazy("Daily allowance"), gettext_lazy("Messages a day, in the sender's time zone.")
+    )
+    monthly_allowance = _count_field(
+        gettext_lazy("Monthly allowance"), gettext_lazy("Messages a calendar month (e.g. a LINE plan's quota).")
+    )
 
     def clean_time_zone(self) -> str:
         zone = self.cleaned_data["time_zone"].strip()
         if zone and zone not in _zone_set():
             raise forms.ValidationError(
-                f"Time zone: “{zone}” is not an IANA zone name; use one such as Asia/Tokyo or Europe/Berlin."
+                _("Time zone: “%(zone)s” is not an IANA zone name; use one such as Asia/Tokyo or Europe/Berlin.")
+                % {"zone": zone}
             )
         return zone
 
@@ -242,19 +275,28 @@ class SendingRulesForm(forms.Form):
         if "quiet_hours_start" in cleaned and "quiet_hours_end" in cleaned:
             if (start is None) != (end is None):
                 missing = "quiet_hours_end" if end is None else "quiet_hours_start"
-                self.add_error(missing, "Quiet hours: give both the start and the end, or neither (no quiet hours).")
+                self.add_error(missing, _("Quiet hours: give both the start and the end, or neither (no quiet hours)."))
             elif start is not None and start == end:
                 self.add_error(
-                    "quiet_hours_end", "Quiet hours: the end must differ from the start (a window may cross midnight)."
+                    "quiet_hours_end",
+                    _("Quiet hours: the end must differ from the start (a window may cross midnight)."),
                 )
-        self._at_least("frequency_cap_7d", "frequency_cap_24h", "The 7-day cap", "the 24-hour cap")
-        self._at_least("monthly_allowance", "daily_allowance", "The monthly allowance", "the daily allowance")
+        self._at_least(
+            "frequency_cap_7d",
+            "frequency_cap_24h",
+            _("The 7-day cap (%(big)s) cannot be below the 24-hour cap (%(small)s)."),
+        )
+        self._at_least(
+            "monthly_allowance",
+            "daily_allowance",
+            _("The monthly allowance (%(big)s) cannot be below the daily allowance (%(small)s)."),
+        )
         return cleaned
 
-    def _at_least(self, wider: str, narrower: str, wider_words: str, narrower_words: str) -> None:
+    def _at_least(self, wider: str, narrower: str, message: str) -> None:
         big, small = self.cleaned_data.get(wider), self.cleaned_data.get(narrower)
         if big is not None and small is not None and big < small:
-            self.add_error(wider, f"{wider_words} ({big:,}) cannot be below {narrower_words} ({small:,}).")
+            self.add_error(wider, message % {"big": f"{big:,}", "small": f"{small:,}"})
 
     @classmethod
     def initial_for(cls, sender) -> dict:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from ott.networks import NETWORK_CHOICES, NETWORKS
 
@@ -84,11 +85,11 @@ class SenderChange(models.Model):
     """The change log of a sender: who changed what, when. Never holds a secret."""
 
     class Action(models.TextChoices):
-        REGISTERED = "registered", "Registered"
-        REREGISTERED = "reregistered", "Re-registered with Marketing Cloud"
-        IMPORTED = "imported", "Imported from Marketing Cloud"
-        UPDATED = "updated", "Updated"
-        DELETED = "deleted", "Deleted"
+        REGISTERED = "registered", _("Registered")
+        REREGISTERED = "reregistered", _("Re-registered with Marketing Cloud")
+        IMPORTED = "imported", _("Imported from Marketing Cloud")
+        UPDATED = "updated", _("Updated")
+        DELETED = "deleted", _("Deleted")
 
     sender = models.ForeignKey(Sender, null=True, on_delete=models.SET_NULL, related_name="changes")
     sender_label = models.CharField(max_length=200)  # kept when the sender is deleted

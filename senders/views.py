@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ott.networks import NETWORKS
@@ -70,8 +71,9 @@ def _registration(request, network: str, existing: Sender | None):
             except SenderError as exc:
                 form.add_error(None, str(exc))
             else:
-                verb = "re-registered" if existing else "registered"
-                messages.success(request, f"{sender} was {verb} with Marketing Cloud.")
+                done = _("%(sender)s was re-registered with Marketing Cloud.") if existing else None
+                done = done or _("%(sender)s was registered with Marketing Cloud.")
+                messages.success(request, done % {"sender": sender})
                 return redirect("senders:detail", pk=sender.pk)
     else:
         form = form_class(initial=form_class.initial_for(existing) if existing else {"is_active": True})
@@ -100,7 +102,7 @@ def edit(request, pk: int):
     form = SenderEditForm(request.POST)
     if form.is_valid():
         sender_update(sender=sender, user=request.user, **form.cleaned_data)
-        messages.success(request, f"{sender} was saved.")
+        messages.success(request, _("%(sender)s was saved.") % {"sender": sender})
         return redirect("senders:detail", pk=sender.pk)
     return _detail(request, sender, form, status=400)
 
@@ -114,7 +116,7 @@ def rules(request, pk: int):
         form = SendingRulesForm(request.POST)
         if form.is_valid():
             sender_set_rules(sender=sender, user=request.user, rules=form.cleaned_data)
-            messages.success(request, f"The sending rules of {sender} were saved.")
+            messages.success(request, _("The sending rules of %(sender)s were saved.") % {"sender": sender})
             return redirect("senders:detail", pk=sender.pk)
     else:
         form = SendingRulesForm(initial=SendingRulesForm.initial_for(sender))
@@ -136,8 +138,11 @@ def delete(request, pk: int):
         return redirect("senders:detail", pk=pk)
     messages.success(
         request,
-        f"{sender} was deleted from the portal. Its registration stays in Marketing Cloud; "
-        "imports leave it out until it is registered again.",
+        _(
+            "%(sender)s was deleted from the portal. Its registration stays in Marketing Cloud; "
+            "imports leave it out until it is registered again."
+        )
+        % {"sender": sender},
     )
     return redirect("senders:list")
 
@@ -150,7 +155,7 @@ def import_senders(request):
     except SenderError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Imported from Marketing Cloud: {result}.")
+        messages.success(request, _("Imported from Marketing Cloud: %(result)s.") % {"result": result})
         # Shown once on the list the browser is sent to (a flash message per sender would not read).
         request.session[IMPORT_REPORT] = [[item.sender, item.reason] for item in result.left_alone]
     return redirect("senders:list")
