@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.choices import CallableChoiceIterator
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from messages.fields import FilterSet, IdFilter
@@ -28,7 +29,7 @@ class IdChoiceFilter(IdFilter):
     page shows as a list to pick from (`choices`: a callable giving a queryset, asked only when the page
     is drawn); the API takes the id alone."""
 
-    def __init__(self, *args, choices, empty_label: str, **kwargs):
+    def __init__(self, *args, choices, empty_label, **kwargs):
         super().__init__(*args, **kwargs)
         self.choices, self.empty_label = choices, empty_label
 
@@ -43,7 +44,7 @@ class IdChoiceFilter(IdFilter):
         return [("", self.empty_label), *((choice.pk, str(choice)) for choice in self.choices())]
 
 
-def _day(label: str, help_text: str) -> filters.DateFilter:
+def _day(label, help_text) -> filters.DateFilter:
     return filters.DateFilter(
         method="created_range",
         label=label,
@@ -58,16 +59,16 @@ class DeliveryFilterSet(FilterSet):
     q = filters.CharFilter(
         method="search",
         max_length=256,
-        label="Search",
-        help_text="An exact messageKey or ottRequestId, or an ottId or userReference (or how it starts)",
+        label=_("Search"),
+        help_text=_("An exact messageKey or ottRequestId, or an ottId or userReference (or how it starts)"),
     )
-    network = filters.ChoiceFilter(choices=NETWORK_CHOICES, empty_label="Any network")
-    sender = IdChoiceFilter(choices=_senders, empty_label="Any sender")
-    status = filters.ChoiceFilter(choices=Delivery.Status.choices, empty_label="Any status")
-    user = IdChoiceFilter(field_name="created_by", choices=_users, empty_label="Anyone", label="Sent by")
-    send = IdFilter(field_name="send_id", label="Send #", help_text="The number of a send, as on the Sends page")
-    created_after = _day("From", "Created on or after this day")
-    created_before = _day("To", "Created on or before this day")
+    network = filters.ChoiceFilter(choices=NETWORK_CHOICES, empty_label=_("Any network"), label=_("Network"))
+    sender = IdChoiceFilter(choices=_senders, empty_label=_("Any sender"), label=_("Sender"))
+    status = filters.ChoiceFilter(choices=Delivery.Status.choices, empty_label=_("Any status"), label=_("Status"))
+    user = IdChoiceFilter(field_name="created_by", choices=_users, empty_label=_("Anyone"), label=_("Sent by"))
+    send = IdFilter(field_name="send_id", label=_("Send #"), help_text=_("The number of a send, as on the Sends page"))
+    created_after = _day(_("From"), _("Created on or after this day"))
+    created_before = _day(_("To"), _("Created on or before this day"))
 
     class Meta:
         model = Delivery
@@ -92,10 +93,12 @@ class DeliveryFilterSet(FilterSet):
 class SendFilterSet(FilterSet):
     """`/sends/` and `/api/v1/sends/`."""
 
-    draft = IdChoiceFilter(choices=lambda: Draft.objects.order_by("name", "id"), empty_label="Any draft")
-    network = filters.ChoiceFilter(choices=NETWORK_CHOICES, empty_label="Any network")
-    status = filters.ChoiceFilter(choices=Send.Status.choices, empty_label="Any status")
-    created_by = IdChoiceFilter(choices=_users, empty_label="Anyone", label="Sent by")
+    draft = IdChoiceFilter(
+        choices=lambda: Draft.objects.order_by("name", "id"), empty_label=_("Any draft"), label=_("Draft")
+    )
+    network = filters.ChoiceFilter(choices=NETWORK_CHOICES, empty_label=_("Any network"), label=_("Network"))
+    status = filters.ChoiceFilter(choices=Send.Status.choices, empty_label=_("Any status"), label=_("Status"))
+    created_by = IdChoiceFilter(choices=_users, empty_label=_("Anyone"), label=_("Sent by"))
 
     class Meta:
         model = Send
@@ -105,12 +108,12 @@ class SendFilterSet(FilterSet):
 class DraftFilterSet(FilterSet):
     """`/drafts/` and `/api/v1/drafts/`."""
 
-    q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200, label="Search by name")
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200, label=_("Search by name"))
     network = filters.ChoiceFilter(
-        field_name="sender__network", choices=NETWORK_CHOICES, empty_label="Any network", label="Network"
+        field_name="sender__network", choices=NETWORK_CHOICES, empty_label=_("Any network"), label=_("Network")
     )
-    sender = IdChoiceFilter(choices=_senders, empty_label="Any sender")
-    owner = IdChoiceFilter(choices=_users, empty_label="Anyone")
+    sender = IdChoiceFilter(choices=_senders, empty_label=_("Any sender"), label=_("Sender"))
+    owner = IdChoiceFilter(choices=_users, empty_label=_("Anyone"), label=_("Owner"))
 
     class Meta:
         model = Draft

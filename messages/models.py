@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from ott.networks import CONTENT_TYPES, MESSAGE_TAGS, MESSAGING_TYPES, NETWORK_CHOICES, NOTIFICATION_TYPES
 from ott.payloads import BLOCK_FIELDS, MESSAGE_FIELDS, Block, Message
@@ -89,10 +90,10 @@ class DraftChange(models.Model):
     deleted (the deletion is an entry too), so an admin or auditor can still see who did it."""
 
     class Action(models.TextChoices):
-        CREATED = "created", "Created"
-        COPIED = "copied", "Created as a copy"
-        CHANGED = "changed", "Changed"
-        DELETED = "deleted", "Deleted"
+        CREATED = "created", _("Created")
+        COPIED = "copied", _("Created as a copy")
+        CHANGED = "changed", _("Changed")
+        DELETED = "deleted", _("Deleted")
 
     draft = models.ForeignKey(Draft, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes")
     draft_pk = models.PositiveIntegerField(help_text="The draft's number, kept after it is deleted")
@@ -134,16 +135,16 @@ class Send(models.Model):
     """One submission of a draft to one or many recipients, with a frozen copy of what was sent."""
 
     class Status(models.TextChoices):
-        PREPARING = "preparing", "Preparing"
-        PENDING_APPROVAL = "pending_approval", "Waiting for approval"
-        SCHEDULED = "scheduled", "Scheduled"
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        PAUSED = "paused", "Paused"
-        DONE = "done", "Done"
-        DONE_WITH_ERRORS = "done_with_errors", "Done with errors"
-        CANCELED = "canceled", "Canceled"
-        REJECTED = "rejected", "Rejected by the approver"
+        PREPARING = "preparing", _("Preparing")
+        PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
+        SCHEDULED = "scheduled", _("Scheduled")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        PAUSED = "paused", _("Paused")
+        DONE = "done", _("Done")
+        DONE_WITH_ERRORS = "done_with_errors", _("Done with errors")
+        CANCELED = "canceled", _("Canceled")
+        REJECTED = "rejected", _("Rejected by the approver")
 
     FINISHED = (Status.DONE, Status.DONE_WITH_ERRORS, Status.CANCELED, Status.REJECTED)
     # Not started yet: the schedule can still change.
@@ -227,14 +228,14 @@ class Delivery(models.Model):
     """One `POST /ott/v1/send` for one recipient: its body, its outcome and the network's events."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        REJECTED = "rejected", "Rejected"
-        FAILED = "failed", "Failed"
-        CANCELED = "canceled", "Canceled"
-        SUPPRESSED = "suppressed", "Suppressed"
-        CAPPED = "capped", "Over the frequency cap"
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+        SUPPRESSED = "suppressed", _("Suppressed")
+        CAPPED = "capped", _("Over the frequency cap")
 
     PENDING = (Status.QUEUED, Status.SENDING)
     POSTED = (Status.SENT, Status.REJECTED, Status.FAILED)
@@ -334,20 +335,20 @@ class SendEvent(models.Model):
     """One line of a send's timeline: what happened to it, when, and who did it (None: the portal)."""
 
     class Event(models.TextChoices):
-        CREATED = "created", "Created"
-        PREPARED = "prepared", "Prepared"
-        APPROVAL_REQUESTED = "approval_requested", "Waiting for approval"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        SCHEDULED = "scheduled", "Scheduled"
-        RESCHEDULED = "rescheduled", "Rescheduled"
-        STARTED = "started", "Started"
-        CANARY_PASSED = "canary_passed", "Canary passed"
-        PAUSED = "paused", "Paused"
-        RESUMED = "resumed", "Resumed"
-        CANCELED = "canceled", "Canceled"
-        FINISHED = "finished", "Finished"
-        RETRIED = "retried", "Failed deliveries retried"
+        CREATED = "created", _("Created")
+        PREPARED = "prepared", _("Prepared")
+        APPROVAL_REQUESTED = "approval_requested", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        SCHEDULED = "scheduled", _("Scheduled")
+        RESCHEDULED = "rescheduled", _("Rescheduled")
+        STARTED = "started", _("Started")
+        CANARY_PASSED = "canary_passed", _("Canary passed")
+        PAUSED = "paused", _("Paused")
+        RESUMED = "resumed", _("Resumed")
+        CANCELED = "canceled", _("Canceled")
+        FINISHED = "finished", _("Finished")
+        RETRIED = "retried", _("Failed deliveries retried")
 
     send = models.ForeignKey(Send, on_delete=models.PROTECT, related_name="timeline")
     at = models.DateTimeField(db_index=True)
@@ -368,15 +369,15 @@ class Attempt(models.Model):
     """One HTTP exchange for a delivery (or a status lookup before a resend)."""
 
     class Kind(models.TextChoices):
-        SEND = "send", "Send"
-        LOOKUP = "lookup", "Status lookup"
+        SEND = "send", _("Send")
+        LOOKUP = "lookup", _("Status lookup")
 
     class Outcome(models.TextChoices):
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
-        FAILED = "failed", "Failed"
-        FOUND = "found", "Found: Marketing Cloud has it"
-        UNKNOWN = "unknown", "Not found or no answer"
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
+        FOUND = "found", _("Found: Marketing Cloud has it")
+        UNKNOWN = "unknown", _("Not found or no answer")
 
     delivery = models.ForeignKey(Delivery, on_delete=models.PROTECT, related_name="attempt_log")
     number = models.PositiveSmallIntegerField()
@@ -426,10 +427,10 @@ class SenderHold(models.Model):
     after failures in a row: until when, and why. Written by the worker, read by the send page."""
 
     class Kind(models.TextChoices):
-        RATE_LIMITED = "rate_limited", "Held by Marketing Cloud's rate limit"
-        BLOCKED = "blocked", "Blocked for a while by Marketing Cloud"
-        BREAKER = "breaker", "Paused after repeated failures"
-        QUIET_HOURS = "quiet_hours", "Held: the sender's quiet hours"
+        RATE_LIMITED = "rate_limited", _("Held by Marketing Cloud's rate limit")
+        BLOCKED = "blocked", _("Blocked for a while by Marketing Cloud")
+        BREAKER = "breaker", _("Paused after repeated failures")
+        QUIET_HOURS = "quiet_hours", _("Held: the sender's quiet hours")
 
     sender = models.OneToOneField(Sender, on_delete=models.CASCADE, related_name="hold")
     until = models.DateTimeField()

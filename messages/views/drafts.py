@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audiences.models import Audience
@@ -175,7 +176,7 @@ def _save(request, draft: Draft | None):
             for problem in exc.problems:
                 _place(live, composer, problem)
         else:
-            messages.success(request, f"Saved “{draft.name}”.")
+            messages.success(request, _("Saved “%(name)s”.") % {"name": draft.name})
             return redirect("messages:draft-edit", pk=draft.pk)
     return _page(request, composer, live, 400 if posted else 200)
 
@@ -191,7 +192,7 @@ def draft_edit(request, pk: int):
     user opened the draft, so its owner is told what others changed since."""
     can_compose = has_capability(request.user, "compose")
     if request.method == "POST" and not can_compose:
-        raise PermissionDenied("Your role does not allow this (compose).")
+        raise PermissionDenied(_("Your role does not allow this (compose)."))
     draft = get_object_or_404(Draft.objects.select_related("sender", "owner", "updated_by"), pk=pk)
     return _save(request, draft) if can_compose else _view(request, draft)
 
@@ -212,9 +213,9 @@ def draft_duplicate(request, pk: int):
         copy = services.draft_duplicate(draft=original, owner=request.user)
     except DraftInvalid as exc:
         reasons = "; ".join(problem.advice or problem.message for problem in exc.problems[:3])
-        messages.error(request, f"This draft cannot be copied as it is: {reasons}")
+        messages.error(request, _("This draft cannot be copied as it is: %(reasons)s") % {"reasons": reasons})
         return redirect("messages:draft-edit", pk=original.pk)
-    messages.success(request, f"Created “{copy.name}”.")
+    messages.success(request, _("Created “%(name)s”.") % {"name": copy.name})
     return redirect("messages:draft-edit", pk=copy.pk)
 
 
@@ -224,5 +225,5 @@ def draft_delete(request, pk: int):
     draft = get_object_or_404(Draft.objects.select_related("sender"), pk=pk)
     name = draft.name
     services.draft_delete(draft=draft, user=request.user)
-    messages.success(request, f"Deleted “{name}”. Sends made from it keep their history.")
+    messages.success(request, _("Deleted “%(name)s”. Sends made from it keep their history.") % {"name": name})
     return redirect(reverse("messages:draft-list"))

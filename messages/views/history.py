@@ -8,6 +8,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from messages.export import csv_lines
 from messages.fields import id_or_none
@@ -27,7 +28,7 @@ def _filters(request) -> DeliveryFilterSet:
     if filterset.is_valid():
         after, before = filterset.form.cleaned_data["created_after"], filterset.form.cleaned_data["created_before"]
         if after and before and after > before:
-            filterset.form.add_error("created_before", "The end date must be on or after the start date.")
+            filterset.form.add_error("created_before", _("The end date must be on or after the start date."))
     return filterset
 
 

@@ -202,3 +202,13 @@ def test_the_senders_pages_in_japanese(admin, line_sender):
     page = _page(response)
     assert response.status_code == 400 and "何も保存されていません。" in page
     assert "開始と終了の両方を入力するか" in page and "「Mars/Base」はIANAタイムゾーン名ではありません" in page
+
+
+@pytest.mark.django_db
+def test_the_drafts_and_history_pages_in_japanese(marketer, line_draft):
+    client = client_for(marketer)
+    drafts = _page(client.get(reverse("messages:draft-list"), **JA))
+    assert "新しい下書き" in drafts and "1件" in drafts and "すべての送信者" in drafts
+    history = _page(client.get(reverse("messages:delivery-list"), {"network": "fax"}, **JA))
+    assert "<h1>配信履歴</h1>" in history and "すべてのネットワーク" in history
+    assert "正しく選択してください。" in history  # the filter's error, from Django's catalogue
