@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from audiences.models import Audience, Suppression
@@ -18,10 +19,12 @@ from senders.models import Sender
 class AudienceFilterSet(FilterSet):
     """`/audiences/` and `/api/v1/audiences/`."""
 
-    q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200, label="Search by name")
-    network = filters.ChoiceFilter(choices=NETWORK_CHOICES, empty_label="Any network")
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200, label=_("Search by name"))
+    network = filters.ChoiceFilter(choices=NETWORK_CHOICES, empty_label=_("Any network"), label=_("Network"))
     created_by = IdChoiceFilter(
-        choices=lambda: get_user_model().objects.order_by("username"), empty_label="Anyone", label="Uploaded by"
+        choices=lambda: get_user_model().objects.order_by("username"),
+        empty_label=_("Anyone"),
+        label=_("Uploaded by"),
     )
 
     class Meta:
@@ -35,21 +38,22 @@ class SuppressionFilterSet(FilterSet):
     q = filters.CharFilter(
         method="search",
         max_length=256,
-        label="Search",
-        help_text="An ottId or userReference, or how it starts",
+        label=_("Search"),
+        help_text=_("An ottId or userReference, or how it starts"),
     )
-    network = filters.ChoiceFilter(choices=NETWORK_CHOICES, empty_label="Any network")
+    network = filters.ChoiceFilter(choices=NETWORK_CHOICES, empty_label=_("Any network"), label=_("Network"))
     sender = IdChoiceFilter(
         choices=lambda: Sender.objects.order_by("name", "id"),
-        empty_label="Any sender",
-        help_text="Entries for this sender only (entries for every sender are left out)",
+        empty_label=_("Any sender"),
+        label=_("Sender"),
+        help_text=_("Entries for this sender only (entries for every sender are left out)"),
     )
-    reason = filters.ChoiceFilter(choices=Suppression.Reason.choices, empty_label="Any reason")
+    reason = filters.ChoiceFilter(choices=Suppression.Reason.choices, empty_label=_("Any reason"), label=_("Reason"))
     state = filters.ChoiceFilter(
-        choices=[("active", "In force"), ("expired", "Expired")],
+        choices=[("active", _("In force")), ("expired", _("Expired"))],
         method="in_state",
-        empty_label="In force or expired",
-        label="State",
+        empty_label=_("In force or expired"),
+        label=_("State"),
     )
 
     class Meta:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from audiences.models import Suppression
 from messages.fields import IdField
@@ -26,11 +27,13 @@ class RefusedUploadMixin:
 
 
 class AudienceUploadForm(RefusedUploadMixin, forms.Form):
-    name = forms.CharField(max_length=200, strip=True)
-    network = forms.ChoiceField(choices=NETWORK_CHOICES, help_text="Drafts of this network can be sent to it.")
+    name = forms.CharField(label=_("Name"), max_length=200, strip=True)
+    network = forms.ChoiceField(
+        label=_("Network"), choices=NETWORK_CHOICES, help_text=_("Drafts of this network can be sent to it.")
+    )
     file = forms.FileField(
-        label="CSV file",
-        help_text=(
+        label=_("CSV file"),
+        help_text=_(
             "The first row is the header ott_id,user_reference, then any columns of your own (first_name, "
             "coupon…): their values fill the placeholders of a message. UTF-8, with or without BOM; "
             "up to 1,000,000 rows."
@@ -40,7 +43,7 @@ class AudienceUploadForm(RefusedUploadMixin, forms.Form):
 
 
 class AudienceRenameForm(forms.Form):
-    name = forms.CharField(max_length=200, strip=True)
+    name = forms.CharField(label=_("Name"), max_length=200, strip=True)
 
 
 class SenderChoiceField(forms.ModelChoiceField):
@@ -49,41 +52,45 @@ class SenderChoiceField(forms.ModelChoiceField):
 
 
 class SuppressionForm(forms.Form):
-    network = forms.ChoiceField(choices=NETWORK_CHOICES)
+    network = forms.ChoiceField(label=_("Network"), choices=NETWORK_CHOICES)
     sender = SenderChoiceField(
+        label=_("Sender"),
         queryset=Sender.objects.order_by("network", "name", "id"),
         required=False,
-        empty_label="Every sender of the network",
-        help_text="Leave it on every sender unless the recipient only refused this page or channel.",
+        empty_label=_("Every sender of the network"),
+        help_text=_("Leave it on every sender unless the recipient only refused this page or channel."),
     )
-    ott_id = forms.CharField(required=False, max_length=256, strip=True, label="Recipient ID (ottId)")
+    ott_id = forms.CharField(required=False, max_length=256, strip=True, label=_("Recipient ID (ottId)"))
     user_reference = forms.CharField(
-        required=False, max_length=256, strip=True, label="Customer reference (userReference)"
+        required=False, max_length=256, strip=True, label=_("Customer reference (userReference)")
     )
-    reason = forms.ChoiceField(choices=Suppression.Reason.choices, initial=Suppression.Reason.OPT_OUT)
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=Suppression.Reason.choices, initial=Suppression.Reason.OPT_OUT
+    )
     expires_at = forms.DateTimeField(
         required=False,
-        label="Expires",
-        help_text="Empty: never. In your time zone.",
+        label=_("Expires"),
+        help_text=_("Empty: never. In your time zone."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
 
 class SuppressionImportForm(RefusedUploadMixin, forms.Form):
     network = forms.ChoiceField(
-        choices=[("", "From the file's network column"), *NETWORK_CHOICES],
+        label=_("Network"),
+        choices=[("", _("From the file's network column")), *NETWORK_CHOICES],
         required=False,
-        help_text="The network of every row that does not name its own.",
+        help_text=_("The network of every row that does not name its own."),
     )
     reason = forms.ChoiceField(
         choices=Suppression.Reason.choices,
         initial=Suppression.Reason.OPT_OUT,
-        label="Reason",
-        help_text="For the rows without a reason of their own.",
+        label=_("Reason"),
+        help_text=_("For the rows without a reason of their own."),
     )
     file = forms.FileField(
-        label="CSV file",
-        help_text=(
+        label=_("CSV file"),
+        help_text=_(
             "Columns: ott_id and/or user_reference; optionally reason, expires_at (2027-01-31 or "
             "2027-01-31T09:00+09:00), sender_id (the page or channel id; empty: every sender) and network. "
             "An export imports again as it is."

@@ -11,6 +11,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -109,17 +111,21 @@ def _audience_new(request, limit: UploadLimit):
     return render(request, "audiences/new.html", context, status=400 if form.errors else 200)
 
 
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count:,} {word if count == 1 else plural or word + 's'}"
+def _recipients(count: int) -> str:
+    return ngettext("%(n)s recipient", "%(n)s recipients", count) % {"n": f"{count:,}"}
 
 
 def _saved(audience: Audience) -> str:
-    parts = [_plural(audience.size, "recipient")]
+    parts = [_recipients(audience.size)]
     if audience.refused_count:
-        parts.append(_plural(audience.refused_count, "refused line"))
+        n = audience.refused_count
+        parts.append(ngettext("%(n)s refused line", "%(n)s refused lines", n) % {"n": f"{n:,}"})
     if audience.duplicate_count:
-        parts.append(_plural(audience.duplicate_count, "repeated recipient") + " collapsed")
-    return f"“{audience.name}” is saved: {', '.join(parts)}."
+        n = audience.duplicate_count
+        parts.append(
+            ngettext("%(n)s repeated recipient collapsed", "%(n)s repeated recipients collapsed", n) % {"n": f"{n:,}"}
+        )
+    return _("“%(name)s” is saved: %(parts)s.") % {"name": audience.name, "parts": _(", ").join(parts)}
 
 
 def _columns(audience: Audience) -> list[dict]:
@@ -141,7 +147,7 @@ def audience_detail(request, pk: int):
         rows.append((row.line, *ids, [row.vars.get(name, "") for name in audience.columns]))
     refused = audience.refused_lines[:REFUSED_SHOWN]
     if not whole:
-        refused = [[line, "", reason] for line, _, reason in refused]
+        refused = [[line, "", reason] for line, _row, reason in refused]
     sends = audience_sends(audience)
     used = audience_is_used(audience)
     context = {
@@ -184,14 +190,14 @@ def audience_rename_view(request, pk: int):
     audience = get_object_or_404(Audience, pk=pk)
     form = AudienceRenameForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give a name of 1 to 200 characters.")
+        messages.error(request, _("Give a name of 1 to 200 characters."))
         return redirect("audiences:detail", pk=pk)
     try:
         audience_rename(audience=audience, name=form.cleaned_data["name"], user=request.user)
     except (AudienceError, AudienceInvalid) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Renamed to “{audience.name}”.")
+        messages.success(request, _("Renamed to “%(name)s”.") % {"name": audience.name})
     return redirect("audiences:detail", pk=pk)
 
 
@@ -208,5 +214,9 @@ def audience_delete_view(request, pk: int):
     except AudienceError as exc:
         messages.error(request, str(exc))
         return redirect("audiences:detail", pk=pk)
-    messages.success(request, f"“{audience.name}” was deleted with its {_plural(audience.size, 'recipient')}.")
+    messages.success(
+        request,
+        _("“%(name)s” was deleted with its %(recipients)s.")
+        % {"name": audience.name, "recipients": _recipients(audience.size)},
+    )
     return redirect("audiences:list")

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
@@ -63,11 +64,11 @@ def suppression_new(request):
                     form.add_error(field if field in form.fields else None, problem)
         else:
             said = {
-                "added": "is on the suppression list",
-                "updated": "was already on the list; its reason and expiry are changed",
-                "unchanged": "was already on the list as given",
+                "added": _("%(recipient)s is on the suppression list."),
+                "updated": _("%(recipient)s was already on the list; its reason and expiry are changed."),
+                "unchanged": _("%(recipient)s was already on the list as given."),
             }[outcome]
-            messages.success(request, f"{entry.recipient} {said}.")
+            messages.success(request, said % {"recipient": entry.recipient})
             return redirect("audiences:suppression-list")
     return render(request, "audiences/suppression_new.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -113,7 +114,10 @@ def _suppression_import(request, limit: UploadLimit):
                     for problem in problems:
                         form.add_error(field if field in form.fields else None, problem)
             else:
-                messages.success(request, f"Imported {data['file'].name}: {result.summary()}.")
+                messages.success(
+                    request,
+                    _("Imported %(file)s: %(summary)s.") % {"file": data["file"].name, "summary": result.summary()},
+                )
                 if result.refused:
                     request.session[IMPORT_REPORT] = {
                         "refused": result.refused[:REFUSED_SHOWN],
@@ -147,7 +151,11 @@ def suppression_remove_view(request, pk: int):
     if request.method != "POST":
         return render(request, "audiences/suppression_remove.html", {"entry": entry})
     suppression_remove(suppression=entry, user=request.user)
-    messages.success(request, f"{entry.recipient} was removed from the suppression list; the log keeps a record.")
+    messages.success(
+        request,
+        _("%(recipient)s was removed from the suppression list; the log keeps a record.")
+        % {"recipient": entry.recipient},
+    )
     return redirect("audiences:suppression-list")
 
 

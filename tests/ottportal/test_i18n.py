@@ -212,3 +212,14 @@ def test_the_drafts_and_history_pages_in_japanese(marketer, line_draft):
     history = _page(client.get(reverse("messages:delivery-list"), {"network": "fax"}, **JA))
     assert "<h1>配信履歴</h1>" in history and "すべてのネットワーク" in history
     assert "正しく選択してください。" in history  # the filter's error, from Django's catalogue
+
+
+@pytest.mark.django_db
+def test_the_audience_and_suppression_pages_in_japanese(marketer):
+    client = client_for(marketer)
+    audiences = _page(client.get(reverse("audiences:list"), **JA))
+    assert "<h1>オーディエンス</h1>" in audiences and "オーディエンスをアップロード" in audiences
+    assert "<code>{{ first_name }}</code>" in audiences  # the placeholder example stays as it is
+    response = client.post(reverse("audiences:suppression-new"), {"network": "line"}, **JA)
+    page = _page(response)
+    assert "配信停止リストに宛先を追加" in page and "何も保存されていません。" in page and "顧客参照" in page
