@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from messages.models import Draft
 from ott.networks import CONTENT_TYPES, NETWORKS
@@ -57,7 +59,8 @@ class PayloadField(forms.CharField):
             payload = json.loads(text)
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
-                f"This is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
+                _("This is not valid JSON: %(problem)s at line %(line)s, column %(column)s.")
+                % {"problem": exc.msg, "line": exc.lineno, "column": exc.colno}
             ) from exc
         except RecursionError as exc:  # thousands of levels: the parser gives up before we can look
             raise forms.ValidationError(f"This JSON {DEPTH_PROBLEM}.") from exc
@@ -81,7 +84,7 @@ class SenderSelect(forms.Select):
 
 def _sender_label(sender: Sender) -> str:
     label = f"{sender.name} ({sender.get_network_display()} {sender.sender_id})"
-    return label if sender.is_active else f"{label}, deactivated"
+    return label if sender.is_active else _("%(sender)s, deactivated") % {"sender": label}
 
 
 class DraftForm(forms.ModelForm):
@@ -91,14 +94,20 @@ class DraftForm(forms.ModelForm):
         field_classes = {"name": TextField, "subject": TextField, "message_group_key": TextField}
         widgets = {"sender": SenderSelect}
         labels = {
-            "message_group_key": "Message group key",
-            "messaging_type": "Messaging type",
-            "notification_type": "Notification type",
+            "name": gettext_lazy("Name"),
+            "sender": gettext_lazy("Sender"),
+            "subject": gettext_lazy("Subject"),
+            "tag": gettext_lazy("Tag"),
+            "message_group_key": gettext_lazy("Message group key"),
+            "messaging_type": gettext_lazy("Messaging type"),
+            "notification_type": gettext_lazy("Notification type"),
         }
         help_texts = {
-            "messaging_type": "Update for most messages; Response for a reply; Message tag outside the 24-hour window.",
-            "tag": "Required for a message tag. Tagged messages must not be promotional.",
-            "message_group_key": "Optional; up to 100 characters.",
+            "messaging_type": gettext_lazy(
+                "Update for most messages; Response for a reply; Message tag outside the 24-hour window."
+            ),
+            "tag": gettext_lazy("Required for a message tag. Tagged messages must not be promotional."),
+            "message_group_key": gettext_lazy("Optional; up to 100 characters."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -117,19 +126,33 @@ class DraftForm(forms.ModelForm):
             self.initial["messaging_type"] = DEFAULT_MESSAGING_TYPE
 
 
+# A block's content types as the composer names them.
+TYPE_LABELS = {
+    "text": gettext_lazy("Text"),
+    "image": gettext_lazy("Image"),
+    "audio": gettext_lazy("Audio"),
+    "video": gettext_lazy("Video"),
+    "native": gettext_lazy("Native"),
+}
+
+
 class BlockForm(forms.Form):
-    type = forms.ChoiceField(choices=[(t, t.capitalize()) for t in CONTENT_TYPES], label="Type")
-    text = TextField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3}), label="Text")
+    type = forms.ChoiceField(
+        choices=[(t, TYPE_LABELS.get(t, t.capitalize())) for t in CONTENT_TYPES], label=gettext_lazy("Type")
+    )
+    text = TextField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3}), label=gettext_lazy("Text"))
     url = TextField(required=False, max_length=5000, label="URL")
-    alt_url = TextField(required=False, max_length=5000, label="Preview URL (altUrl)")
-    duration = forms.IntegerField(required=False, min_value=1, max_value=2_147_483_647, label="Duration (ms)")
+    alt_url = TextField(required=False, max_length=5000, label=gettext_lazy("Preview URL (altUrl)"))
+    duration = forms.IntegerField(
+        required=False, min_value=1, max_value=2_147_483_647, label=gettext_lazy("Duration (ms)")
+    )
     native_payload = PayloadField(
         required=False,
-        label="Native payload (JSON)",
+        label=gettext_lazy("Native payload (JSON)"),
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "class": "mono"}),
     )
-    is_reusable = forms.BooleanField(required=False, label="Reusable attachment (isReusable)")
-    attachment_id = TextField(required=False, max_length=100, label="Attachment id")
+    is_reusable = forms.BooleanField(required=False, label=gettext_lazy("Reusable attachment (isReusable)"))
+    attachment_id = TextField(required=False, max_length=100, label=gettext_lazy("Attachment id"))
 
     def to_block(self) -> Block:
         return Block(**{name: self.cleaned_data[name] for name in BLOCK_FIELDS})
@@ -240,13 +263,13 @@ class Composer:
             for name in self.form.fields
             for message in self.form.errors.get(name, [])
         ]
-        errors += [FieldError("", "Draft", message) for message in self.form.non_field_errors()]
+        errors += [FieldError("", _("Draft"), message) for message in self.form.non_field_errors()]
         for number, form in enumerate(self.kept, start=1):
             for name in BLOCK_FIELDS:
                 for message in form.errors.get(name, []):
-                    label = f"Block {number} · {form[name].label}"
+                    label = _("Block %(number)s · %(field)s") % {"number": number, "field": form[name].label}
                     errors.append(FieldError(error_slot(form.prefix, name), label, message, form[name].id_for_label))
-        errors += [FieldError("", "Blocks", message) for message in self.formset.non_form_errors()]
+        errors += [FieldError("", _("Blocks"), message) for message in self.formset.non_form_errors()]
         return errors
 
     def block_form(self, number: int) -> BlockForm | None:

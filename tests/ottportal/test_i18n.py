@@ -223,3 +223,11 @@ def test_the_audience_and_suppression_pages_in_japanese(marketer):
     response = client.post(reverse("audiences:suppression-new"), {"network": "line"}, **JA)
     page = _page(response)
     assert "配信停止リストに宛先を追加" in page and "何も保存されていません。" in page and "顧客参照" in page
+
+
+@pytest.mark.django_db
+def test_the_composer_in_japanese(marketer, line_draft):
+    page = _page(client_for(marketer).get(reverse("messages:draft-edit", args=[line_draft.pk]), **JA))
+    for words in ("下書きを保存", "ブロックを追加", "テスト送信", "リクエスト本文", "メッセージタイプ", "変更履歴"):
+        assert words in page, words
+    assert "/jsi18n/" in page  # the composer's script has its words too
