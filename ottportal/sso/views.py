@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
@@ -30,8 +31,10 @@ logger = logging.getLogger(__name__)
 
 
 def passwords_off_message() -> str:
-    name = settings.OIDC.provider_name if settings.OIDC else "single sign-on"
-    return f"Signing in with a password is turned off on this portal. Use “Sign in with {name}” instead."
+    name = settings.OIDC.provider_name if settings.OIDC else _("single sign-on")
+    return _("Signing in with a password is turned off on this portal. Use “Sign in with %(name)s” instead.") % {
+        "name": name
+    }
 
 
 def sso_context(request) -> dict:
@@ -181,7 +184,9 @@ class PortalLogoutView(auth_views.LogoutView):
             end_session = None
         if not end_session:
             messages.info(
-                request, f"You are logged out of the portal. You may still be signed in at {config.provider_name}."
+                request,
+                _("You are logged out of the portal. You may still be signed in at %(provider)s.")
+                % {"provider": config.provider_name},
             )
             return response
         params = {
