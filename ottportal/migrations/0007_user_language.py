@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ottportal", "0005_api_tokens"),
+        ("ottportal", "0006_audit_trail"),
     ]
 
     operations = [
