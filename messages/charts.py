@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.utils.dateformat import format as format_date
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from messages.models import Delivery
 
@@ -26,9 +29,10 @@ def _n(value: float) -> str:
 
 def deliveries_per_day_svg(days: list[tuple]) -> str:
     """`days`: (date, {status: count}) oldest first. Returns an accessible inline SVG."""
-    busiest = max((sum(counts.values()) for _, counts in days), default=0)
+    busiest = max((sum(counts.values()) for _day, counts in days), default=0)
     top = busiest or 1
     slot = (WIDTH - PAD) / max(1, len(days))
+    day_format = pgettext("a chart's day, as a Django date format", "M d")  # ja: n/j
     bars, labels = [], []
     for index, (day, counts) in enumerate(days):
         x = PAD + index * slot + 2
@@ -37,19 +41,20 @@ def deliveries_per_day_svg(days: list[tuple]) -> str:
             height = (HEIGHT - 2 * PAD) * counts.get(status, 0) / top
             if height > 0:
                 y -= height
-                bars.append((_n(x), _n(y), _n(slot - 4), _n(height), colour, f"{day:%b %d}: {counts[status]} {status}"))
+                title = f"{format_date(day, day_format)}: {counts[status]} {Delivery.Status(status).label}"
+                bars.append((_n(x), _n(y), _n(slot - 4), _n(height), colour, title))
         labels.append((_n(x), _n(HEIGHT - 6), f"{day:%d}"))
     rects = format_html_join("", '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>', bars)
     texts = format_html_join("", '<text x="{}" y="{}" font-size="9" fill="#5b6475">{}</text>', labels)
-    summary = ", ".join(f"{day:%b %d}: {sum(c.values())}" for day, c in days)
+    summary = _(", ").join(f"{format_date(day, day_format)}: {sum(c.values())}" for day, c in days)
     return format_html(
-        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="Deliveries per day over 14 days: {}">'
+        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-label="{}">'
         '<text x="0" y="12" font-size="10" fill="#5b6475">{}</text>'
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#d9dde5"/>{}{}</svg>',
         WIDTH,
         HEIGHT,
-        summary,
-        busiest or "No deliveries in these 14 days",
+        _("Deliveries per day over 14 days: %(days)s") % {"days": summary},
+        busiest or _("No deliveries in these 14 days"),
         PAD,
         HEIGHT - PAD,
         WIDTH,

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from messages.charts import deliveries_per_day_svg
+from messages.models import Delivery
 from messages.selectors import STATUS_NAMES, dashboard, sends_active, sends_awaiting_approval_by
 from messages.views import is_filtered
 from messages.workers import worker_state
@@ -39,7 +40,7 @@ def home(request):
     context = {
         "board": board,
         "chart": deliveries_per_day_svg(board.days),
-        "statuses": STATUS_NAMES,
+        "statuses": [Delivery.Status(status).label for status in STATUS_NAMES],
         "active": sends_active(),
         "for_me": sends_awaiting_approval_by(request.user) if has_capability(request.user, "approve") else [],
     }

@@ -231,3 +231,10 @@ def test_the_composer_in_japanese(marketer, line_draft):
     for words in ("下書きを保存", "ブロックを追加", "テスト送信", "リクエスト本文", "メッセージタイプ", "変更履歴"):
         assert words in page, words
     assert "/jsi18n/" in page  # the composer's script has its words too
+
+
+@pytest.mark.django_db
+def test_the_home_pages_chart_and_table_in_japanese(marketer):
+    page = _page(client_for(marketer).get(reverse("home"), **JA))
+    assert "過去14日間の1日あたりの送信数" in page and "この14日間の送信はありません" in page
+    assert '<th scope="col">送信済み</th>' in page and '<th scope="col">配信回数上限超過</th>' in page
