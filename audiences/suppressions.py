@@ -34,6 +34,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
 
 from audiences.csvfile import Echo, Unreadable, as_given, from_spreadsheet_cell, header_names, records, spreadsheet_cell
 from audiences.models import Suppression, SuppressionChange
@@ -180,19 +181,30 @@ def suppression_problems(
     """Why an entry cannot be added, by field ({} when it can)."""
     errors: dict[str, list[str]] = {}
     if network not in NETWORKS:
-        errors["network"] = [f"Choose a network: {' or '.join(NETWORKS)}."]
+        errors["network"] = [_choose_network()]
     elif sender is not None and sender.network != network:
-        errors["sender"] = [f"{sender} is not a {NETWORKS[network].label} sender; choose one of that network or none."]
+        errors["sender"] = [
+            gettext("%(sender)s is not a %(network)s sender; choose one of that network or none.")
+            % {"sender": sender, "network": NETWORKS[network].label}
+        ]
     for name, value, label in (("ott_id", ott_id, "ottId"), ("user_reference", user_reference, "userReference")):
         if problems := recipient_problems(value, label):
             errors[name] = problems
     if not ott_id and not user_reference and "ott_id" not in errors:
-        errors["ott_id"] = ["Give an ottId or a userReference (or both)."]
+        errors["ott_id"] = [gettext("Give an ottId or a userReference (or both).")]
     if reason not in Suppression.Reason.values:
-        errors["reason"] = [f"Choose a reason: {', '.join(Suppression.Reason.values)}."]
+        errors["reason"] = [_choose_reason()]
     if expires_at is not None and expires_at <= (now or timezone.now()):
-        errors["expires_at"] = ["The expiry is in the past; leave it empty for an entry that never expires."]
+        errors["expires_at"] = [gettext("The expiry is in the past; leave it empty for an entry that never expires.")]
     return errors
+
+
+def _choose_network() -> str:
+    return gettext("Choose a network: %(networks)s.") % {"networks": " or ".join(NETWORKS)}
+
+
+def _choose_reason() -> str:
+    return gettext("Choose a reason: %(reasons)s.") % {"reasons": ", ".join(Suppression.Reason.values)}
 
 
 def suppression_add(
@@ -404,28 +416,40 @@ def suppression_import(*, file: BinaryIO, network: str, reason: str, user, file_
     as an entry on the list changes its reason and expiry. Raises SuppressionInvalid (`file`, `network`
     or `reason`) when the file as a whole cannot be read; a bad row is refused with its line and reason."""
     if network and network not in NETWORKS:
-        raise SuppressionInvalid({"network": [f"Choose a network: {' or '.join(NETWORKS)}."]})
+        raise SuppressionInvalid({"network": [_choose_network()]})
     if reason not in Suppression.Reason.values:
-        raise SuppressionInvalid({"reason": [f"Choose a reason: {', '.join(Suppression.Reason.values)}."]})
+        raise SuppressionInvalid({"reason": [_choose_reason()]})
     importer = _Importer(network=network, reason=reason, user=user, now=timezone.now())
     try:
         with closing(records(file)) as rows, transaction.atomic():
             first = next(rows, None)
             if first is None:
-                raise SuppressionInvalid({"file": ["The file is empty. Its first row must be the header."]})
+                raise SuppressionInvalid({"file": [gettext("The file is empty. Its first row must be the header.")]})
             names = [column_key(name) for name in header_names(first[1])]
             if "ott_id" not in names and "user_reference" not in names:
                 found = ",".join(header_names(first[1]))[:200]
                 raise SuppressionInvalid(
-                    {"file": [f"The first row must be a header with ott_id or user_reference (found: {found})."]}
+                    {
+                        "file": [
+                            gettext("The first row must be a header with ott_id or user_reference (found: %(found)s).")
+                            % {"found": found}
+                        ]
+                    }
                 )
             if not network and "network" not in names:
-                no_column = "Choose the network of these recipients (the file has no network column)."
+                no_column = gettext("Choose the network of these recipients (the file has no network column).")
                 raise SuppressionInvalid({"network": [no_column]})
             at = {name: names.index(name) for name in IMPORT_COLUMNS if name in names}
             for count, (line, cells) in enumerate(rows, start=1):
                 if count > MAX_IMPORT_ROWS:
-                    raise SuppressionInvalid({"file": [f"At most {MAX_IMPORT_ROWS:,} rows in one import; split it."]})
+                    raise SuppressionInvalid(
+                        {
+                            "file": [
+                                gettext("At most %(max)s rows in one import; split it.")
+                                % {"max": f"{MAX_IMPORT_ROWS:,}"}
+                            ]
+                        }
+                    )
                 importer.row(line, as_given(cells), _cells_by_name(cells, at))
             importer.flush()
             result = importer.result
