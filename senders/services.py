@@ -9,6 +9,7 @@ from datetime import time
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ott.client import Accepted, OttClient, OttError, Rejected
 from ott.networks import NETWORKS, active_flag
@@ -26,8 +27,16 @@ class SenderError(Exception):
 def describe_refusal(outcome) -> str:
     if isinstance(outcome, Rejected):
         details = [str(item.get("message")) for item in outcome.validation_errors if isinstance(item, dict)]
-        return "Marketing Cloud refused it: " + "; ".join([outcome.message, *details])
-    return f"Marketing Cloud could not be reached or did not accept it: {outcome.reason}"
+        return gettext("Marketing Cloud refused it: %(why)s") % {"why": "; ".join([outcome.message, *details])}
+    return gettext("Marketing Cloud could not be reached or did not accept it: %(why)s") % {"why": outcome.reason}
+
+
+def _exists(info, sender_id: str) -> str:
+    return gettext("A %(network)s sender with %(id_label)s %(sender_id)s already exists.") % {
+        "network": info.label,
+        "id_label": gettext(info.sender_label),
+        "sender_id": sender_id,
+    }
 
 
 def _log(sender: Sender, user, action: str, changes: dict | None = None) -> None:
@@ -61,9 +70,12 @@ def sender_register(*, network: str, attributes: dict, user, existing: Sender | 
     if existing is not None:
         duplicate = duplicate.exclude(pk=existing.pk)
         if existing.sender_id != sender_id or existing.network != network:
-            raise SenderError(f"Re-registration keeps the {info.sender_label}; register a new sender instead.")
+            raise SenderError(
+                gettext("Re-registration keeps the %(id_label)s; register a new sender instead.")
+                % {"id_label": gettext(info.sender_label)}
+            )
     if duplicate.exists():
-        raise SenderError(f"A {info.label} sender with {info.sender_label} {sender_id} already exists.")
+        raise SenderError(_exists(info, sender_id))
 
     outcome = OttClient.from_settings().register(network, attributes)
     if not isinstance(outcome, Accepted):
@@ -74,7 +86,7 @@ def sender_register(*, network: str, attributes: dict, user, existing: Sender | 
     try:
         sender, _ = sender_record(network=network, attributes=attributes, user=user, action=action)
     except IntegrityError as exc:
-        raise SenderError(f"A {info.label} sender with {info.sender_label} {sender_id} already exists.") from exc
+        raise SenderError(_exists(info, sender_id)) from exc
     return sender
 
 
@@ -202,7 +214,7 @@ def sender_has_history(sender: Sender) -> bool:
 def sender_delete(*, sender: Sender, user) -> None:
     """Delete the portal's copy; Marketing Cloud keeps the registration, and imports leave it out."""
     if sender_has_history(sender):
-        raise SenderError("This sender has drafts or sends; it can only be deactivated, not deleted.")
+        raise SenderError(gettext("This sender has drafts or sends; it can only be deactivated, not deleted."))
     with transaction.atomic():
         _log(sender, user, SenderChange.Action.DELETED)
         DeletedSender.objects.update_or_create(
@@ -233,8 +245,14 @@ class ImportResult:
     left_alone: list[LeftAlone] = field(default_factory=list)
 
     def __str__(self) -> str:
-        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
-        return text + (f", {self.skipped} skipped (invalid id or name)" if self.skipped else "")
+        text = gettext("%(created)s created, %(updated)s updated, %(unchanged)s unchanged") % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+        if self.skipped:
+            text += gettext(", %(skipped)s skipped (invalid id or name)") % {"skipped": self.skipped}
+        return text
 
 
 def _decision_kept(sender: Sender, listed_active: bool) -> LeftAlone | None:
@@ -242,12 +260,12 @@ def _decision_kept(sender: Sender, listed_active: bool) -> LeftAlone | None:
     if sender.is_active == listed_active:
         return None
     if listed_active:
-        reason = (
+        reason = gettext(
             "kept inactive. An admin deactivated it in the portal; Marketing Cloud still lists it as active. "
             "Reactivate it on its page if it should send again."
         )
     else:
-        reason = (
+        reason = gettext(
             "kept active. Marketing Cloud lists it as inactive, so its sends may be refused there; "
             "the portal's active flag is an admin's decision. Deactivate it here, or re-register it as active."
         )
@@ -255,13 +273,18 @@ def _decision_kept(sender: Sender, listed_active: bool) -> LeftAlone | None:
 
 
 def _deleted_reason(deleted: DeletedSender) -> LeftAlone:
-    who = f" by {deleted.deleted_by}" if deleted.deleted_by else ""
     when = timezone.localtime(deleted.deleted_at).strftime("%Y-%m-%d %H:%M %Z")
-    return LeftAlone(
-        str(deleted).removesuffix(", deleted"),
-        f"not imported. An admin deleted it from the portal{who} on {when}; Marketing Cloud keeps the "
-        "registration. Register it again to bring it back.",
-    )
+    if deleted.deleted_by:
+        reason = gettext(
+            "not imported. An admin deleted it from the portal by %(who)s on %(when)s; Marketing Cloud keeps the "
+            "registration. Register it again to bring it back."
+        ) % {"who": deleted.deleted_by, "when": when}
+    else:
+        reason = gettext(
+            "not imported. An admin deleted it from the portal on %(when)s; Marketing Cloud keeps the "
+            "registration. Register it again to bring it back."
+        ) % {"when": when}
+    return LeftAlone(str(deleted).removesuffix(", deleted"), reason)
 
 
 def sender_import(*, user) -> ImportResult:
@@ -276,7 +299,10 @@ def sender_import(*, user) -> ImportResult:
         try:
             items = client.list_registrations(network)
         except OttError as exc:
-            raise SenderError(f"Importing {info.label} senders failed. {describe_refusal(exc.outcome)}") from exc
+            raise SenderError(
+                gettext("Importing %(network)s senders failed. %(why)s")
+                % {"network": info.label, "why": describe_refusal(exc.outcome)}
+            ) from exc
         deleted = {row.sender_id: row for row in DeletedSender.objects.filter(network=network)}
         for item in items:
             attributes = item.get("ottPlatformAttributes")
