@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
@@ -107,7 +108,10 @@ def capability_required(capability: str):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not has_capability(request.user, capability):
-                raise PermissionDenied(f"Your role does not allow this ({capability.replace('_', ' ')}).")
+                raise PermissionDenied(
+                    gettext("Your role does not allow this (%(capability)s).")
+                    % {"capability": capability.replace("_", " ")}
+                )
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 def home(request):
     if not user_roles(request.user):
-        raise PermissionDenied("Your account has no role, so there is nothing you can use yet.")
+        raise PermissionDenied(_("Your account has no role, so there is nothing you can use yet."))
     board = dashboard()
     context = {
         "board": board,
@@ -93,9 +93,11 @@ def api_tokens(request):
 def api_token_revoke_view(request, digest: str):
     token = api_token_revoke(user=request.user, digest=digest)
     if token is None:
-        raise Http404("You have no such token (it may have expired, or been revoked already).")
+        raise Http404(_("You have no such token (it may have expired, or been revoked already)."))
     logger.info("API token %r of %s revoked", token.name, request.user)
-    messages.success(request, f"“{token.name}” is revoked: requests with it are refused from now on.")
+    messages.success(
+        request, _("“%(name)s” is revoked: requests with it are refused from now on.") % {"name": token.name}
+    )
     return redirect("api-tokens")
 
 
@@ -211,7 +213,7 @@ def metrics(request):
 
 def permission_denied(request, exception=None):
     """The "no access" page: what the user is signed in as and why they cannot go on."""
-    reason = str(exception) if exception and str(exception) else "Your account has no role for this page."
+    reason = str(exception) if exception and str(exception) else _("Your account has no role for this page.")
     return render(request, "403.html", {"reason": reason}, status=403)
 
 
