@@ -54,7 +54,7 @@ def test_admin_registers_imports_and_deactivates(page, live_server, live_sandbox
     page.get_by_role("link", name="Spring shop").click()
     page.get_by_label("Active").uncheck()
     page.get_by_role("button", name="Save").click()
-    expect(page.locator(".facts")).to_contain_text("Inactive")
+    expect(page.get_by_test_id("registration")).to_contain_text("Inactive")
     assert not Sender.objects.get(sender_id="2000000777").is_active
 
     for url in ("/senders/", f"/senders/{Sender.objects.get(sender_id='1000000777').pk}/"):

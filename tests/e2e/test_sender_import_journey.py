@@ -26,7 +26,7 @@ def test_import_leaves_a_deactivated_sender_inactive_and_a_deleted_one_out(page,
     page.get_by_role("link", name="Harbour shop").click()
     page.get_by_label("Active").uncheck()
     page.get_by_role("button", name="Save").click()
-    expect(page.locator(".facts")).to_contain_text("Inactive")
+    expect(page.get_by_test_id("registration")).to_contain_text("Inactive")
     expect(page.get_by_role("table")).to_contain_text("Active: Yes → No")
 
     # Delete the other, confirming first; the page says Marketing Cloud keeps it.
