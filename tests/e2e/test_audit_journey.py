@@ -34,6 +34,7 @@ def test_an_auditor_filters_the_trail_and_exports_it(page, live_server, auditor,
     expect(rows.first).to_contain_text("Draft changed")
     expect(rows.first).to_contain_text("name: Spring sale → Autumn sale")
     expect(rows.first).to_contain_text(marketer.username)
+    page.wait_for_load_state("load")  # the stylesheet applied before measuring (a busy machine is slow)
     measured = page.evaluate(MEASURE)
     screenshot(page, f"audit-drafts-{width}")
     assert measured["pageOverflow"] <= 0, f"the audit page scrolls sideways by {measured['pageOverflow']} px"
