@@ -9,10 +9,11 @@ Of the refused lines, the first MAX_REFUSED_KEPT are kept (line, text, reason) a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ott.networks import NETWORKS
-from ott.rules import recipient_problems
+from ott.rules import RECIPIENT_LIMIT, recipient_problems
 
 MAX_ROWS = 100_000
 MAX_REFUSED_KEPT = 1_000
@@ -27,9 +28,22 @@ class Recipients:
     error: str = ""  # a problem with the input as a whole (wrong header, too many rows)
 
 
+# What `recipient_problems` refuses in a value (control characters, NUL, unpaired surrogates), found
+# with one search: the usual row is accepted without building a list of problems.
+_REFUSED_CHARACTERS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
 def row_problems(ott_id: str, user_reference: str, network: str) -> list[str]:
-    problems = recipient_problems(ott_id, "ottId") + recipient_problems(user_reference, "userReference")
     rule = NETWORKS[network].recipient_rule if network in NETWORKS else "either"
+    if (
+        (ott_id or (user_reference and rule != "ott_id"))
+        and len(ott_id) <= RECIPIENT_LIMIT
+        and len(user_reference) <= RECIPIENT_LIMIT
+        and not _REFUSED_CHARACTERS.search(ott_id)
+        and not _REFUSED_CHARACTERS.search(user_reference)
+    ):
+        return []
+    problems = recipient_problems(ott_id, "ottId") + recipient_problems(user_reference, "userReference")
     if rule == "ott_id" and not ott_id:
         label = NETWORKS[network].label
         problems.insert(0, f"{label} needs an ottId (the {label} user id).")

@@ -59,7 +59,10 @@ def send_from_recipients(*, draft: Draft, rows: Iterable[tuple], user, **options
     collected = recipients_collect(rows=rows, network=draft.sender.network)
     if collected.problems:
         raise RecipientsInvalid(collected.problems)
-    recipients = [(row.ott_id, row.user_reference, row.vars) for row in collected.rows]
+    recipients = [
+        [row.ott_id, row.user_reference, row.vars] if row.vars else [row.ott_id, row.user_reference]
+        for row in collected.rows
+    ]
     return send_create(draft=draft, recipients=recipients, user=user, duplicate_count=collected.duplicates, **options)
 
 

@@ -414,7 +414,7 @@ def send_create(
                 recipient_list.delete()  # consumed: the worker reads the audience
         else:
             if recipient_list is None:
-                rows = [list(row) if len(row) > 2 and row[2] else list(row[:2]) for row in recipients]
+                rows = recipients if isinstance(recipients, list) else list(recipients)  # stored as JSON arrays
                 RecipientList.objects.create(draft=draft, created_by=user, recipients=rows, send=send)
             else:
                 recipient_list.send = send

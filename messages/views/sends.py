@@ -42,7 +42,7 @@ from messages.views.send_page import progress_context, render_send_page
 from ottportal.roles import capability_required
 
 INVALID_SHOWN = 200
-PLAN_INLINE_MAX = 20_000  # recipients whose plan is worked out while the confirm page is drawn
+PLAN_INLINE_MAX = 5_000  # recipients whose plan is worked out while the confirm page is drawn
 # A one-off file is streamed into an audience as a saved one is, with the same limit (audiences/views).
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from messages.recipients import MAX_REFUSED_KEPT, parse_text
+from messages.recipients import MAX_REFUSED_KEPT, parse_text, row_problems
+from ott.rules import recipient_problems
 
 
 def test_pasted_list_with_references_blanks_duplicates_and_bad_lines():
@@ -42,3 +43,14 @@ def test_parsing_any_text_never_raises_and_accounts_for_every_line(text, network
     )
     assert kept == non_blank
     assert all(reason for _, _, reason in result.invalid)
+
+
+@given(
+    st.text(alphabet=st.characters(codec=None), max_size=260) | st.sampled_from(["", "U1", "x" * 256, "x" * 257]),
+    st.text(max_size=10) | st.sampled_from(["", "r", "\x00", "\ud800"]),
+    st.sampled_from(["line", "messenger"]),
+)
+def test_a_row_is_accepted_exactly_when_no_rule_refuses_it(ott_id, user_reference, network):
+    rules = recipient_problems(ott_id, "ottId") + recipient_problems(user_reference, "userReference")
+    needed = bool(ott_id) if network == "line" else bool(ott_id or user_reference)
+    assert (row_problems(ott_id, user_reference, network) == []) == (not rules and needed)
