@@ -113,15 +113,13 @@ class RecipientSerializer(serializers.Serializer):
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def _plain_vars(values) -> dict | None:
-    """`vars` as RecipientSerializer reads it, when it is plainly fine (strings of at most MAX_CELL
-    characters by string keys); None when it is not."""
+def _plain_vars(values) -> bool:
+    """Whether `vars` is plainly fine: a mapping of strings of at most MAX_CELL characters (JSON keys
+    are strings already)."""
     if type(values) is not dict:
-        return None
-    for key, value in values.items():
-        if type(key) is not str or type(value) is not str or len(value) > MAX_CELL or _UNSTORABLE.search(value):
-            return None
-    return values
+        return False
+    texts = values.values()
+    return all(type(text) is str and len(text) <= MAX_CELL for text in texts) and not _UNSTORABLE.search("".join(texts))
 
 
 def _plain_rows(data: list) -> list[dict] | None:
@@ -129,22 +127,25 @@ def _plain_rows(data: list) -> list[dict] | None:
     `ott_id` and `user_reference`, when given, are strings of at most 256 characters once trimmed,
     and `vars` plain); None as soon as one is not."""
     rows = []
+    append, search, empty = rows.append, _UNSTORABLE.search, {}
     for item in data:
         if type(item) is not dict:
             return None
-        row = {}
-        for name in ("ott_id", "user_reference"):
-            value = item.get(name, "")
-            if type(value) is not str:
-                return None
-            value = value.strip()
-            if len(value) > RECIPIENT_MAX or _UNSTORABLE.search(value):
-                return None
-            row[name] = value
-        if "vars" in item and _plain_vars(item["vars"]) is None:
+        ott_id, user_reference = item.get("ott_id", ""), item.get("user_reference", "")
+        if type(ott_id) is not str or type(user_reference) is not str:
             return None
-        row["vars"] = item.get("vars") or {}
-        rows.append(row)
+        ott_id, user_reference = ott_id.strip(), user_reference.strip()
+        if (
+            len(ott_id) > RECIPIENT_MAX
+            or len(user_reference) > RECIPIENT_MAX
+            or search(ott_id)
+            or search(user_reference)
+        ):
+            return None
+        values = item.get("vars", empty)
+        if values is not empty and not _plain_vars(values):
+            return None
+        append({"ott_id": ott_id, "user_reference": user_reference, "vars": values})
     return rows
 
 
@@ -509,7 +510,11 @@ class DraftViewSet(viewsets.ModelViewSet):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         audience = data["audience"]
-        rows = [(row["ott_id"], row["user_reference"], row["vars"]) for row in data.get("recipients") or ()]
+        given = data.get("recipients") or ()
+        rows = [
+            [r["ott_id"], r["user_reference"], r["vars"]] if r["vars"] else [r["ott_id"], r["user_reference"]]
+            for r in given
+        ]
         if data["dry_run"]:
             return self._plan(draft, audience, rows, data)
         options = {"scheduled_at": data["scheduled_at"], "canary": data["canary"]}
@@ -527,7 +532,7 @@ class DraftViewSet(viewsets.ModelViewSet):
             raise ValidationError({exc.field: [str(exc)]}) from exc
         return accepted(send)
 
-    def _plan(self, draft: Draft, audience, rows: list[tuple], data: dict) -> Response:
+    def _plan(self, draft: Draft, audience, rows: list[list], data: dict) -> Response:
         """The dry run: 200 with the send plan; refused as the send would be (400 naming the field)."""
         options = {"up_to_allowance": data["up_to_allowance"], "start": data["scheduled_at"]}
         try:

@@ -5,7 +5,7 @@ dry run, the send plan."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from messages import send_plan
@@ -25,9 +25,18 @@ class RecipientsInvalid(Exception):
 
 @dataclass
 class Collected:
-    rows: list[Row] = field(default_factory=list)  # distinct recipients, first order; line = index + 1
+    recipients: list[list] = field(default_factory=list)  # [ott_id, user_reference(, vars)], first of repeats
+    lines: list[int] = field(default_factory=list)  # each one's position in the rows given, from 1
     duplicates: int = 0
     problems: dict[int, list[str]] = field(default_factory=dict)  # row index from 0: why it is refused
+
+    @property
+    def rows(self) -> list[Row]:
+        """The recipients as the send plan judges them."""
+        return [
+            Row(line, recipient[0], recipient[1], recipient[2] if len(recipient) > 2 else {})
+            for line, recipient in zip(self.lines, self.recipients, strict=True)
+        ]
 
     @property
     def refused(self) -> list[list]:
@@ -35,19 +44,23 @@ class Collected:
         return [[index + 1, "", " ".join(found)] for index, found in self.problems.items()]
 
 
-def recipients_collect(*, rows: Iterable[tuple], network: str) -> Collected:
-    """rows: `(ott_id, user_reference)` or `(ott_id, user_reference, vars)`. The distinct recipients
-    (the first of repeats kept, with its vars), the repeats collapsed, and every row that breaks a rule."""
+def recipients_collect(*, rows: Iterable[Sequence], network: str) -> Collected:
+    """rows: `[ott_id, user_reference]` or `[ott_id, user_reference, vars]`. The distinct recipients
+    (the first of repeats kept, with its vars; empty vars dropped), the repeats collapsed, and every
+    row that breaks a rule."""
     out = Collected()
     seen: set[tuple[str, str]] = set()
-    for index, (ott_id, user_reference, *rest) in enumerate(rows):
-        if found := row_problems(ott_id, user_reference, network):
+    keep, number = out.recipients.append, out.lines.append
+    for index, row in enumerate(rows):
+        key = (row[0], row[1])
+        if found := row_problems(row[0], row[1], network):
             out.problems[index] = found
-        elif (ott_id, user_reference) in seen:
+        elif key in seen:
             out.duplicates += 1
         else:
-            seen.add((ott_id, user_reference))
-            out.rows.append(Row(index + 1, ott_id, user_reference, (rest[0] if rest else None) or {}))
+            seen.add(key)
+            keep(row if len(row) < 3 or row[2] else row[:2])
+            number(index + 1)
     return out
 
 
@@ -59,11 +72,9 @@ def send_from_recipients(*, draft: Draft, rows: Iterable[tuple], user, **options
     collected = recipients_collect(rows=rows, network=draft.sender.network)
     if collected.problems:
         raise RecipientsInvalid(collected.problems)
-    recipients = [
-        [row.ott_id, row.user_reference, row.vars] if row.vars else [row.ott_id, row.user_reference]
-        for row in collected.rows
-    ]
-    return send_create(draft=draft, recipients=recipients, user=user, duplicate_count=collected.duplicates, **options)
+    return send_create(
+        draft=draft, recipients=collected.recipients, user=user, duplicate_count=collected.duplicates, **options
+    )
 
 
 def plan_for_recipients(*, draft: Draft, rows: Iterable[tuple], **options) -> dict:
@@ -71,5 +82,5 @@ def plan_for_recipients(*, draft: Draft, rows: Iterable[tuple], **options) -> di
     instead of refusing the request; SendRefused as `send_check` says. `options`: send_plan.plan's
     `up_to_allowance`, `start`."""
     collected = recipients_collect(rows=rows, network=draft.sender.network)
-    send_check(draft=draft, recipients=[tuple(row[1:]) for row in collected.rows], empty_ok=True)
+    send_check(draft=draft, recipients=collected.recipients, empty_ok=True)
     return send_plan.plan(draft, collected.rows, duplicates=collected.duplicates, refused=collected.refused, **options)
