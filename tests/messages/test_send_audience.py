@@ -15,6 +15,7 @@ from audiences.models import Audience, Suppression
 from messages.models import Delivery, RecipientList, Send
 from messages.sending_input import send_from_recipients
 from messages.services import SendRefused, draft_create, send_create
+from messages.views import sends
 from ott.payloads import Block, Message
 from sandbox.models import SandboxMessage
 from tests.conftest import client_for
@@ -172,3 +173,18 @@ def test_an_audience_send_end_to_end_through_the_sandbox(live_sandbox, marketer,
         "U-1": Delivery.Status.SUPPRESSED,
         "U-2": Delivery.Status.SENT,
     }
+
+
+@pytest.mark.django_db
+def test_a_big_list_gets_its_plan_in_a_second_request(monkeypatch, marketer, admin, line_draft):
+    monkeypatch.setattr(sends, "PLAN_INLINE_MAX", 1)
+    Suppression.objects.create(network="line", ott_id="U2", reason="complaint")
+    client = client_for(marketer)
+    confirm_url = client.post(reverse("messages:send-start", args=[line_draft.pk]), {"pasted": "U1\nU2"})["Location"]
+    page = client.get(confirm_url).content.decode()
+    plan_url = reverse("messages:send-plan", args=[RecipientList.objects.get().pk])
+    assert f'hx-get="{plan_url}"' in page and 'data-testid="plan-sendable"' not in page
+    part = client.get(plan_url).content.decode()
+    assert 'data-testid="plan-sendable"><strong>1</strong> of 2 recipients' in part
+    assert 'data-testid="plan-suppressed">1 complained<' in part
+    assert client_for(admin).get(plan_url).status_code == 404  # someone else's list
