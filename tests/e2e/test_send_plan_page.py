@@ -18,6 +18,7 @@ from messages.services import draft_create
 from ott.payloads import Block, Message
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login, screenshot
+from tests.e2e.test_accessibility import serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,6 +48,7 @@ def test_a_marketer_reads_the_plan_and_sends_up_to_the_allowance(page, live_serv
     expect(page.get_by_test_id("plan-quiet")).to_contain_text(f"Overlaps quiet hours {quiet}")
     expect(page.get_by_test_id("allowance-problem")).to_contain_text("this send has 3: 2 left")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert serious_violations(page) == []
     screenshot(page, "send-plan-375")
     page.get_by_label("Send up to the remaining allowance (2 messages)").check()
     page.get_by_role("button", name="Send to 3 recipients").click()
