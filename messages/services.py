@@ -449,8 +449,8 @@ def send_recipient_list(list_id, user, **options) -> Send:
     send_create's `scheduled_at`, `time_zone`, `canary`, `up_to_allowance`."""
     with transaction.atomic():
         pending = (
-            RecipientList.objects.select_for_update()
-            .select_related("draft__sender", "audience")
+            RecipientList.objects.select_for_update(of=("self",))
+            .select_related("draft__sender")
             .filter(pk=list_id, created_by=user, send__isnull=True)
             .first()
         )
