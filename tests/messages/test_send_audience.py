@@ -5,16 +5,20 @@ message needs, the allowance) and sending up to the allowance left."""
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from audiences.loading import audience_from_rows
-from audiences.models import Audience, Suppression
+from audiences.models import Audience, AudienceRow, Suppression
 from messages.models import Delivery, RecipientList, Send
+from messages.pending_lists import PENDING_PER_USER, pending_lists_drop
 from messages.sending_input import send_from_recipients
 from messages.services import SendRefused, draft_create, send_create
+from messages.tasks import RECIPIENT_LIST_TTL
 from messages.views import sends
 from ott.payloads import Block, Message
 from sandbox.models import SandboxMessage
@@ -188,3 +192,21 @@ def test_a_big_list_gets_its_plan_in_a_second_request(monkeypatch, marketer, adm
     assert 'data-testid="plan-sendable"><strong>1</strong> of 2 recipients' in part
     assert 'data-testid="plan-suppressed">1 complained<' in part
     assert client_for(admin).get(plan_url).status_code == 404  # someone else's list
+
+
+@pytest.mark.django_db
+def test_dropped_pending_lists_take_their_unsent_one_off_files_with_them(marketer, line_draft):
+    client = client_for(marketer)
+    url = reverse("messages:send-start", args=[line_draft.pk])
+    confirm_urls = [
+        client.post(url, {"csv_file": SimpleUploadedFile(f"f{n}.csv", f"ott_id\nU-{n}\n".encode(), "text/csv")})[
+            "Location"
+        ]
+        for n in range(PENDING_PER_USER + 1)  # the oldest list is dropped when the fourth is made
+    ]
+    assert sorted(Audience.objects.values_list("file_name", flat=True)) == ["f1.csv", "f2.csv", "f3.csv"]
+    assert client.post(confirm_urls[-1]).status_code == 302  # f3.csv is sent to
+    RecipientList.objects.update(created_at=timezone.now() - RECIPIENT_LIST_TTL - timedelta(minutes=1))
+    pending_lists_drop(RecipientList.objects.filter(created_at__lt=timezone.now() - RECIPIENT_LIST_TTL))
+    assert list(Audience.objects.values_list("file_name", flat=True)) == ["f3.csv"]  # kept with its send
+    assert set(AudienceRow.objects.values_list("audience__file_name", flat=True)) == {"f3.csv"}
