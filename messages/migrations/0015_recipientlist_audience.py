@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('audiences', '0002_audience_one_off'),
-        ('ott_messages', '0013_send_counts'),
+        ('ott_messages', '0014_prepared_line'),
     ]
 
     operations = [
