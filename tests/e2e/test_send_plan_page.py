@@ -22,6 +22,11 @@ from tests.e2e.test_accessibility import serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# What sticks out past the right edge of the window (to say which element, should the page scroll sideways).
+WIDER = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .map(e => `${e.tagName}.${e.className} ${(e.textContent || '').slice(0, 60)}`)"""
+
 
 def test_a_marketer_reads_the_plan_and_sends_up_to_the_allowance(page, live_server, marketer, line_sender):
     hour = timezone.now().astimezone(ZoneInfo("Asia/Tokyo")).hour
@@ -47,7 +52,7 @@ def test_a_marketer_reads_the_plan_and_sends_up_to_the_allowance(page, live_serv
     quiet = f"{(hour - 1) % 24:02d}:00-{(hour + 2) % 24:02d}:00 Asia/Tokyo"
     expect(page.get_by_test_id("plan-quiet")).to_contain_text(f"Overlaps quiet hours {quiet}")
     expect(page.get_by_test_id("allowance-problem")).to_contain_text("this send has 3: 2 left")
-    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, page.evaluate(WIDER)
     assert serious_violations(page) == []
     screenshot(page, "send-plan-375")
     page.get_by_label("Send up to the remaining allowance (2 messages)").check()
