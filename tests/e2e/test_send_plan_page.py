@@ -52,6 +52,7 @@ def test_a_marketer_reads_the_plan_and_sends_up_to_the_allowance(page, live_serv
     quiet = f"{(hour - 1) % 24:02d}:00-{(hour + 2) % 24:02d}:00 Asia/Tokyo"
     expect(page.get_by_test_id("plan-quiet")).to_contain_text(f"Overlaps quiet hours {quiet}")
     expect(page.get_by_test_id("allowance-problem")).to_contain_text("this send has 3: 2 left")
+    page.wait_for_load_state("load")  # the stylesheet applied before anything is measured
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, page.evaluate(WIDER)
     assert serious_violations(page) == []
     screenshot(page, "send-plan-375")
