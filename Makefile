@@ -68,6 +68,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/send_throughput.py
 	$(BIN)/python bench/history.py
 	$(BIN)/python bench/audience_upload.py
+	$(BIN)/python bench/send_upload.py
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/audit_trail.py
 

@@ -172,7 +172,7 @@ def _flat_recipient_errors(detail):
 class AudienceViewSet(
     UploadLimitMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
 ):
-    queryset = Audience.objects.ready().select_related("created_by")
+    queryset = Audience.objects.ready().listed().select_related("created_by")
     permission_classes = [CapabilityPermission]
     read_capability = "view_audiences"
     write_capability = "manage_audiences"

@@ -224,8 +224,9 @@ def discard(audience: Audience) -> None:
     Audience.objects.filter(pk=audience.pk).delete()
 
 
-def _new(*, name: str, network: str, user, file_name: str, columns: list[str], replaces) -> Audience:
+def _new(*, name: str, network: str, user, file_name: str, columns: list[str], replaces, one_off=False) -> Audience:
     return Audience.objects.create(
+        one_off=one_off,
         name=name.strip(),
         network=network,
         columns=columns,
@@ -236,17 +237,27 @@ def _new(*, name: str, network: str, user, file_name: str, columns: list[str], r
 
 
 def audience_from_csv(
-    *, file: BinaryIO, name: str, network: str, user, file_name: str = "", replaces: Audience | None = None
+    *,
+    file: BinaryIO,
+    name: str,
+    network: str,
+    user,
+    file_name: str = "",
+    replaces: Audience | None = None,
+    one_off: bool = False,
 ) -> Audience:
-    """Read an uploaded CSV file (binary, any size) into a new ready audience. Raises AudienceInvalid
+    """Read an uploaded CSV file (binary, any size) into a new ready audience (`one_off`: for one send,
+    not listed with the saved audiences). Raises AudienceInvalid
     (with nothing saved) for a bad name or network, an unreadable file or header, more than MAX_ROWS
     rows, or a file without a valid row."""
     _basics(name, network)
     with closing(records(file)) as rows:
-        return _from_records(rows, name=name, network=network, user=user, file_name=file_name, replaces=replaces)
+        return _from_records(
+            rows, name=name, network=network, user=user, file_name=file_name, replaces=replaces, one_off=one_off
+        )
 
 
-def _from_records(rows, *, name, network, user, file_name, replaces) -> Audience:
+def _from_records(rows, *, name, network, user, file_name, replaces, one_off) -> Audience:
     try:
         first = next(rows, None)
         if first is None:
@@ -265,7 +276,9 @@ def _from_records(rows, *, name, network, user, file_name, replaces) -> Audience
     ref_at = keys.index("user_reference") if "user_reference" in keys else None
     extra = [(position, names[position]) for position, key in enumerate(keys) if key not in RESERVED]
     width = len(names)
-    audience = _new(name=name, network=network, user=user, file_name=file_name, columns=columns, replaces=replaces)
+    audience = _new(
+        name=name, network=network, user=user, file_name=file_name, columns=columns, replaces=replaces, one_off=one_off
+    )
     loader = _Loader(audience, MAX_ROWS)
     try:
         for line, cells in rows:

@@ -34,6 +34,10 @@ class AudienceQuerySet(models.QuerySet):
     def unused(self) -> AudienceQuerySet:
         return self.filter(first_used_at__isnull=True)
 
+    def listed(self) -> AudienceQuerySet:
+        """Saved audiences: not the one-off files uploaded on a send page for one send."""
+        return self.filter(one_off=False)
+
 
 class Audience(models.Model):
     """A named list of recipients of one network, uploaded once and sent to any number of times."""
@@ -67,6 +71,9 @@ class Audience(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     first_used_at = models.DateTimeField(
         null=True, blank=True, help_text="When a send first used it; from then on it is read-only"
+    )
+    one_off = models.BooleanField(
+        default=False, help_text="A CSV file uploaded on a send page for that send alone: not listed with the audiences"
     )
 
     objects = AudienceQuerySet.as_manager()

@@ -1,5 +1,6 @@
 """`/api/v1/drafts/` (read for every role, write for marketers and admins; `POST .../send/` queues a
-send, now or at `scheduled_at`), the history: `/api/v1/sends/` and `/api/v1/deliveries/`, and what a
+send to `recipients` or a saved `audience`, now or at `scheduled_at`, or with `dry_run` only answers
+with the send plan), the history: `/api/v1/sends/` and `/api/v1/deliveries/`, and what a
 person does to a send afterwards (`POST /api/v1/sends/{id}/approve|reject|pause|resume|cancel|
 reschedule|retry_failed/`, each the service of `messages.send_actions`).
 
@@ -28,12 +29,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from messages import send_actions
+from audiences.csvfile import MAX_CELL
+from audiences.models import Audience
+from messages import send_actions, send_plan
 from messages.filters import DeliveryFilterSet, DraftFilterSet, SendFilterSet
 from messages.models import ContentBlock, Delivery, Draft, Send, SendEvent
 from messages.recipients import MAX_ROWS
 from messages.selectors import send_counts
-from messages.sending_input import RecipientsInvalid, send_from_recipients
+from messages.sending_input import RecipientsInvalid, plan_for_recipients, send_from_recipients
 from messages.services import (
     SAMPLE_MESSAGE_KEY,
     SAMPLE_OTT_ID,
@@ -46,6 +49,8 @@ from messages.services import (
     draft_update,
     draft_warnings_of,
     send_cancel,
+    send_check,
+    send_create,
 )
 from ott.payloads import BLOCK_FIELDS, Block, Message, build_send_body
 from ott.text import DEPTH_PROBLEM, newlines, newlines_in, too_deep
@@ -95,30 +100,52 @@ class RecipientSerializer(serializers.Serializer):
     user_reference = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=RECIPIENT_MAX, trim_whitespace=True
     )
+    vars = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=MAX_CELL, trim_whitespace=False),
+        required=False,
+        default=dict,
+        help_text="This recipient's values for the message's placeholders, by column name: "
+        '`{"first_name": "Aiko"}` fills `{{ first_name }}`',
+    )
 
 
 # What DRF's CharField refuses in a string (its null and surrogate character validators).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def _plain_vars(values) -> bool:
+    """Whether `vars` is plainly fine: a mapping of strings of at most MAX_CELL characters (JSON keys
+    are strings already)."""
+    if type(values) is not dict:
+        return False
+    texts = values.values()
+    return all(type(text) is str and len(text) <= MAX_CELL for text in texts) and not _UNSTORABLE.search("".join(texts))
+
+
 def _plain_rows(data: list) -> list[dict] | None:
     """The rows as RecipientSerializer reads them, when every one is plainly fine (a mapping whose
-    `ott_id` and `user_reference`, when given, are strings of at most 256 characters once trimmed);
-    None as soon as one is not."""
+    `ott_id` and `user_reference`, when given, are strings of at most 256 characters once trimmed,
+    and `vars` plain); None as soon as one is not."""
     rows = []
+    append, search, empty = rows.append, _UNSTORABLE.search, {}
     for item in data:
         if type(item) is not dict:
             return None
-        row = {}
-        for name in ("ott_id", "user_reference"):
-            value = item.get(name, "")
-            if type(value) is not str:
-                return None
-            value = value.strip()
-            if len(value) > RECIPIENT_MAX or _UNSTORABLE.search(value):
-                return None
-            row[name] = value
-        rows.append(row)
+        ott_id, user_reference = item.get("ott_id", ""), item.get("user_reference", "")
+        if type(ott_id) is not str or type(user_reference) is not str:
+            return None
+        ott_id, user_reference = ott_id.strip(), user_reference.strip()
+        if (
+            len(ott_id) > RECIPIENT_MAX
+            or len(user_reference) > RECIPIENT_MAX
+            or search(ott_id)
+            or search(user_reference)
+        ):
+            return None
+        values = item.get("vars", empty)
+        if values is not empty and not _plain_vars(values):
+            return None
+        append({"ott_id": ott_id, "user_reference": user_reference, "vars": values})
     return rows
 
 
@@ -221,9 +248,34 @@ def zone_of(user, given: str) -> str:
 
 
 class SendRequestSerializer(ScheduleMixin):
-    """The recipients, and when and how to send to them."""
+    """The recipients (a list, or a saved audience), and when and how to send to them; or, with
+    `dry_run`, what sending would do."""
 
-    recipients = RecipientsField()
+    recipients = RecipientsField(
+        required=False,
+        help_text=f"Up to {MAX_ROWS:,} recipients, each with optional `vars` for the placeholders; "
+        "or give `audience` instead",
+    )
+    audience = serializers.PrimaryKeyRelatedField(
+        queryset=Audience.objects.listed(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The id of a saved audience of the draft's network (instead of `recipients`); its columns fill "
+        "the placeholders. The audience is read-only once a send used it.",
+    )
+    dry_run = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only say what sending would do (200 with the send plan): nothing is queued, nothing posted, "
+        "the audience is not marked as used",
+    )
+    up_to_allowance = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="When the send would pass the sender's daily or monthly allowance, send to as many as the "
+        "allowance has left instead of refusing the send",
+    )
     scheduled_at = StartTimeField(
         required=False,
         allow_null=True,
@@ -237,6 +289,49 @@ class SendRequestSerializer(ScheduleMixin):
         help_text="Send the first 1% (at least 10) first, and the rest only once they finished without an error spike.",
     )
     time_zone = _time_zone_field()
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if (attrs.get("recipients") is None) == (attrs.get("audience") is None):
+            raise ValidationError({"recipients": ["Give either recipients or an audience (one of the two)."]})
+        return attrs
+
+
+class RefusedRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField(
+        help_text="The row's line in the audience's file, or its position in `recipients` counting from 1"
+    )
+    reason = serializers.CharField()
+
+
+class SendPlanSerializer(serializers.Serializer):
+    """What the send would do; nothing was queued or posted."""
+
+    total = serializers.IntegerField(help_text="Recipients, repeats collapsed")
+    duplicates = serializers.IntegerField(help_text="Repeated recipients collapsed")
+    refused = RefusedRowSerializer(
+        many=True, help_text="Rows left out: refused as given, or whose filled message breaks a rule (the first 1,000)"
+    )
+    refused_count = serializers.IntegerField(help_text="Every refused row, listed or not")
+    suppressed = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Recipients on the suppression list, by reason (`opt_out`, ...)"
+    )
+    capped = serializers.IntegerField(help_text="Recipients over the sender's frequency cap")
+    sendable = serializers.IntegerField(help_text="Recipients who would be messaged")
+    allowance_left = serializers.IntegerField(
+        allow_null=True, help_text="The sender's smallest allowance left after this send; null: no allowance"
+    )
+    allowance_problem = serializers.CharField(
+        help_text="Why the send would be refused for the sender's allowance, with the numbers; empty when it fits"
+    )
+    send_limit = serializers.IntegerField(
+        allow_null=True, help_text="With `up_to_allowance`, the most that would be sent; null otherwise"
+    )
+    estimated_seconds = serializers.IntegerField(help_text="How long sending should take at the sender's rate")
+    quiet_hours_overlap = serializers.BooleanField(help_text="Whether sending would run into the sender's quiet hours")
+    first_body = serializers.JSONField(
+        allow_null=True, help_text="The exact request body for the first recipient who would be messaged"
+    )
 
 
 class SendQueuedSerializer(serializers.Serializer):
@@ -266,7 +361,9 @@ class SendEventSerializer(serializers.ModelSerializer):
 
 
 class SendSerializer(serializers.ModelSerializer):
-    counts = serializers.SerializerMethodField()
+    counts = serializers.SerializerMethodField(
+        help_text="Deliveries by status, every status present (`suppressed` and `capped` are those left out by a rule)"
+    )
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     approved_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text="Who approved it; null until approved"
@@ -288,9 +385,13 @@ class SendSerializer(serializers.ModelSerializer):
             "approved_at",
             "paused_reason",
             "retry_of",
+            "audience",
+            "send_limit",
             "timeline",
         ]
         extra_kwargs = {
+            "audience": {"help_text": "The saved audience sent to; null for a list of recipients"},
+            "send_limit": {"help_text": "Sends to at most this many (the allowance left); null: no limit"},
             "scheduled_at": {"help_text": "When it starts (null: as soon as it is ready)"},
             "paused_reason": {"help_text": "Why it is paused (by whom, or what made the portal pause it)"},
             "retry_of": {"help_text": "The send whose failed deliveries this one retries"},
@@ -391,7 +492,11 @@ class DraftViewSet(viewsets.ModelViewSet):
     @extend_schema(
         request=SendRequestSerializer,
         parameters=[idempotency.PARAMETER],
-        responses={202: SendQueuedSerializer, 409: idempotency.CONFLICT},
+        responses={
+            202: SendQueuedSerializer,
+            200: OpenApiResponse(SendPlanSerializer, description="With `dry_run`: the send plan; nothing was sent"),
+            409: idempotency.CONFLICT,
+        },
     )
     @action(detail=True, methods=["post"], write_capability="send")
     @idempotency.idempotent
@@ -404,17 +509,41 @@ class DraftViewSet(viewsets.ModelViewSet):
         incoming = SendRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        rows = [(row["ott_id"], row["user_reference"]) for row in data["recipients"]]
-        schedule = {"scheduled_at": data["scheduled_at"], "canary": data["canary"]}
+        audience = data["audience"]
+        given = data.get("recipients") or ()
+        rows = [
+            [r["ott_id"], r["user_reference"], r["vars"]] if r["vars"] else [r["ott_id"], r["user_reference"]]
+            for r in given
+        ]
+        if data["dry_run"]:
+            return self._plan(draft, audience, rows, data)
+        options = {"scheduled_at": data["scheduled_at"], "canary": data["canary"]}
+        options["up_to_allowance"] = data["up_to_allowance"]
         if data["scheduled_at"] is not None:
-            schedule["time_zone"] = zone_of(request.user, data.get("time_zone", ""))
+            options["time_zone"] = zone_of(request.user, data.get("time_zone", ""))
         try:
-            send = send_from_recipients(draft=draft, rows=rows, user=request.user, **schedule)
+            if audience is not None:
+                send = send_create(draft=draft, audience=audience, user=request.user, **options)
+            else:
+                send = send_from_recipients(draft=draft, rows=rows, user=request.user, **options)
         except RecipientsInvalid as exc:
             raise ValidationError({f"recipients[{index}]": found for index, found in exc.problems.items()}) from exc
         except SendRefused as exc:
             raise ValidationError({exc.field: [str(exc)]}) from exc
         return accepted(send)
+
+    def _plan(self, draft: Draft, audience, rows: list[list], data: dict) -> Response:
+        """The dry run: 200 with the send plan; refused as the send would be (400 naming the field)."""
+        options = {"up_to_allowance": data["up_to_allowance"], "start": data["scheduled_at"]}
+        try:
+            if audience is not None:
+                send_check(draft=draft, audience=audience)
+                found = send_plan.plan(draft, audience, **options)
+            else:
+                found = plan_for_recipients(draft=draft, rows=rows, **options)
+        except SendRefused as exc:
+            raise ValidationError({exc.field: [str(exc)]}) from exc
+        return Response(SendPlanSerializer(found).data)
 
 
 class RejectSerializer(serializers.Serializer):

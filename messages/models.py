@@ -405,7 +405,18 @@ class RecipientList(models.Model):
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    recipients = models.JSONField(help_text="[[ott_id, user_reference], ...]")
+    recipients = models.JSONField(
+        help_text="[[ott_id, user_reference], ...] or [[ott_id, user_reference, {column: value}], ...]; "
+        "empty when the recipients are an audience"
+    )
+    audience = models.ForeignKey(
+        "audiences.Audience",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="The recipients: a saved audience, or a CSV file uploaded for this send (a one-off audience)",
+    )
     invalid = models.JSONField(default=list, help_text="[[line, text, reason], ...]")
     invalid_count = models.PositiveIntegerField(default=0, help_text="Refused lines in all, listed or not")
     duplicate_count = models.PositiveIntegerField(default=0)
@@ -419,7 +430,8 @@ class RecipientList(models.Model):
     )
 
     def __str__(self) -> str:
-        return f"{len(self.recipients)} recipients for {self.draft_id}"
+        size = self.audience.size if self.audience_id else len(self.recipients)
+        return f"{size} recipients for {self.draft_id}"
 
 
 class SenderHold(models.Model):

@@ -1,31 +1,22 @@
-"""Recipients from one entry, a pasted list or a CSV file: every row kept or refused with its reason.
+"""Recipients from one entry or a pasted list: every row kept or refused with its reason. (A CSV
+file uploaded on the send page is streamed into a one-off audience: messages/pending_lists.py.)
 
 A row is an ottId and an optional userReference; what a network needs (LINE an ottId, Messenger one of
 the two) comes from its `recipient_rule` in ott/networks.py.
 Repeated recipients are collapsed and counted; nothing is dropped without being listed or counted.
-A CSV file is read as a stream, one line at a time; of the refused lines, the first MAX_REFUSED_KEPT
-are kept (line, text, reason) and the rest counted, so a file of mostly bad lines stays small.
+Of the refused lines, the first MAX_REFUSED_KEPT are kept (line, text, reason) and the rest counted.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
-from django.db import transaction
-
-from messages.models import Draft, RecipientList
 from ott.networks import NETWORKS
-from ott.rules import recipient_problems
+from ott.rules import RECIPIENT_LIMIT, recipient_problems
 
 MAX_ROWS = 100_000
 MAX_REFUSED_KEPT = 1_000
-CSV_HEADER = ("ott_id", "user_reference")
-# Bytes that are not UTF-8, as the "surrogateescape" error handler decodes them.
-_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
 @dataclass
@@ -37,9 +28,22 @@ class Recipients:
     error: str = ""  # a problem with the input as a whole (wrong header, too many rows)
 
 
+# What `recipient_problems` refuses in a value (control characters, NUL, unpaired surrogates), found
+# with one search: the usual row is accepted without building a list of problems.
+_REFUSED_CHARACTERS = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
 def row_problems(ott_id: str, user_reference: str, network: str) -> list[str]:
-    problems = recipient_problems(ott_id, "ottId") + recipient_problems(user_reference, "userReference")
     rule = NETWORKS[network].recipient_rule if network in NETWORKS else "either"
+    if (
+        (ott_id or (user_reference and rule != "ott_id"))
+        and len(ott_id) <= RECIPIENT_LIMIT
+        and len(user_reference) <= RECIPIENT_LIMIT
+        and not _REFUSED_CHARACTERS.search(ott_id)
+        and not _REFUSED_CHARACTERS.search(user_reference)
+    ):
+        return []
+    problems = recipient_problems(ott_id, "ottId") + recipient_problems(user_reference, "userReference")
     if rule == "ott_id" and not ott_id:
         label = NETWORKS[network].label
         problems.insert(0, f"{label} needs an ottId (the {label} user id).")
@@ -81,72 +85,3 @@ def parse_text(text: str, network: str) -> Recipients:
         ott_id, _, user_reference = line.partition(",")
         rows.append((number, line, ott_id, user_reference))
     return _collect(rows, network)
-
-
-class _Unreadable(Exception):
-    """The file as a whole cannot be read as a recipients CSV (the message says why)."""
-
-
-def parse_csv(file: BinaryIO, network: str) -> Recipients:
-    """A CSV file (binary, read as a stream) with the header `ott_id,user_reference`, UTF-8 with or
-    without a BOM."""
-    text = io.TextIOWrapper(file, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    try:
-        return _collect(_csv_rows(csv.reader(text)), network)
-    except _Unreadable as exc:
-        return Recipients(error=str(exc))
-    finally:
-        text.detach()  # the caller's file stays open
-
-
-def _csv_rows(reader):
-    """(line number, text as given, ott_id, user_reference) for each line after the header."""
-
-    def readable(row: list[str]) -> str:
-        given = ",".join(row)
-        if _NOT_UTF8.search(given):
-            raise _Unreadable(f"The file is not UTF-8 text (line {reader.line_num} cannot be read). Save it as UTF-8.")
-        return given
-
-    try:
-        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
-        if header is None:
-            raise _Unreadable("The file is empty.")
-        readable(header)
-        names = tuple(cell.strip().lower() for cell in header)
-        if "ott_id" not in names:
-            found = ",".join(names)
-            raise _Unreadable(f"The first row must be the header {','.join(CSV_HEADER)} (found: {found}).")
-        id_at = names.index("ott_id")
-        ref_at = names.index("user_reference") if "user_reference" in names else None
-        for row in reader:
-            given = readable(row)
-            ott_id = row[id_at] if id_at < len(row) else ""
-            ref = row[ref_at] if ref_at is not None and ref_at < len(row) else ""
-            yield reader.line_num, given, ott_id, ref
-    except csv.Error as exc:
-        raise _Unreadable(f"The file is not valid CSV near line {reader.line_num}: {exc}.") from exc
-
-
-# Pending lists: what the confirm page shows and queues. A user has at most PENDING_PER_USER of them
-# (each bounded by the upload limit and MAX_REFUSED_KEPT); older ones are dropped, and any left
-# unconfirmed are dropped after a day by the housekeeping task.
-PENDING_PER_USER = 3
-
-
-def recipient_list_create(*, draft: Draft, user, recipients: Recipients) -> RecipientList:
-    """Keep checked recipients for the confirm page, dropping the user's oldest pending lists beyond
-    PENDING_PER_USER (their confirm pages are then gone)."""
-    with transaction.atomic():
-        pending = RecipientList.objects.create(
-            draft=draft,
-            created_by=user,
-            recipients=recipients.valid,
-            invalid=recipients.invalid,
-            invalid_count=recipients.refused,
-            duplicate_count=recipients.duplicates,
-        )
-        others = RecipientList.objects.filter(created_by=user).exclude(pk=pending.pk).order_by("-created_at")
-        dropped = list(others.values_list("pk", flat=True)[PENDING_PER_USER - 1 :])
-        RecipientList.objects.filter(pk__in=dropped).delete()
-    return pending

@@ -18,7 +18,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from messages import lifecycle, personalize, preparation
+from audiences.models import Audience
+from audiences.services import AudienceError, audience_mark_used
+from messages import lifecycle, personalize, planning, preparation
 from messages.draft_changes import DraftVersion, audit_fields, change_lines
 from messages.models import ContentBlock, Draft, DraftChange, DraftSeen, RecipientList, Send, SendEvent
 from messages.recipients import row_problems
@@ -277,11 +279,83 @@ def needs_approval(sender: Sender, total: int) -> bool:
     return sender.requires_approval or (minimum > 0 and total >= minimum)
 
 
+def _columns_of(recipients: list) -> list[str]:
+    """The columns a list of recipients carries: the union of their `vars` keys."""
+    columns: dict[str, None] = {}
+    for row in recipients:
+        if len(row) > 2 and row[2]:
+            columns.update(dict.fromkeys(row[2]))
+    return list(columns)
+
+
+def _source(draft: Draft, audience: Audience | None, recipients: list, empty_ok: bool) -> tuple[int, list[str], str]:
+    """(total, columns, field naming the recipients) of the send's recipients, or SendRefused."""
+    if audience is None:
+        if not recipients and not empty_ok:
+            raise SendRefused("There is no valid recipient to send to.", "recipients")
+        return len(recipients), _columns_of(recipients), "recipients"
+    network = draft.sender.get_network_display()
+    if audience.network != draft.sender.network:
+        raise SendRefused(
+            f"“{audience.name}” is an audience of {audience.get_network_display()}; this draft sends on {network}. "
+            f"Choose an audience of {network}.",
+            "audience",
+        )
+    if not audience.is_ready:
+        raise SendRefused(f"“{audience.name}” is still being uploaded; a send can use it once it is ready.", "audience")
+    return audience.size, list(audience.columns), "audience"
+
+
+def _missing(template: dict, columns: list[str], field: str) -> None:
+    if missing := personalize.missing_columns(template, columns):
+        names = ", ".join(f"“{name}”" for name in missing)
+        what = "the audience has" if field == "audience" else "the recipients have"
+        raise SendRefused(
+            f"The message uses {names}, but {what} no such column. Add the column, or give the placeholder "
+            f'a default ({{{{ {missing[0]} | default: "..." }}}}).',
+            field,
+        )
+
+
+def send_check(
+    *, draft: Draft, audience: Audience | None = None, recipients: list | tuple = (), empty_ok: bool = False
+) -> int:
+    """How many recipients a send of `draft` would have; SendRefused (naming the field) when it cannot
+    be made: the sender is inactive, the audience is of another network or not ready, there is no
+    recipient, the draft breaks a rule, or the message uses a column the recipients lack. What both
+    a send and its dry run check first (the allowance is the send's: a dry run reports it; `empty_ok`:
+    a dry run of a list with no valid row lists its refused rows instead)."""
+    sender = draft.sender
+    if not sender.is_active:
+        raise SendRefused(f"{sender.name} is inactive: no new send can start from it. Choose an active sender.")
+    total, columns, field = _source(draft, audience, recipients, empty_ok)
+    if problems := draft_problems_of(draft):
+        raise SendRefused("The draft cannot be sent: " + " ".join(m for errors in problems.values() for m in errors))
+    _missing(message_template(draft.to_message()), columns, field)
+    return total
+
+
+def _send_limit(sender: Sender, total: int, up_to_allowance: bool) -> int | None:
+    """None when the send fits the sender's allowances; the allowance left when the marketer chose to
+    send up to it; else SendRefused with the numbers."""
+    problem = planning.allowance_problem(sender, total)
+    if not problem:
+        return None
+    left = planning.allowance_left(sender) or 0
+    if not up_to_allowance:
+        raise SendRefused(problem, "up_to_allowance")
+    if left <= 0:
+        raise SendRefused(problem.split(" Send to fewer")[0] + " Nothing can be sent until the allowance renews.")
+    return left
+
+
 def send_create(
     *,
     draft: Draft,
-    recipients: list[tuple[str, str]],
+    recipients: list | tuple = (),
     user,
+    audience: Audience | None = None,
+    up_to_allowance: bool = False,
     invalid_count: int = 0,
     duplicate_count: int = 0,
     refused_lines: list | None = None,
@@ -291,21 +365,20 @@ def send_create(
     canary: bool = False,
     recipient_list: RecipientList | None = None,
 ) -> Send:
-    """Create the send with a frozen copy of the message. Small sends are prepared at once (their
-    deliveries and tasks written in this transaction); big ones keep their recipient list and are
-    prepared by the worker (`preparing`), so this answers at once whatever the size."""
+    """Create the send with a frozen copy of the message, to `audience` or to `recipients` (rows
+    already checked by whoever read them: `(ott_id, user_reference)` or `(ott_id, user_reference,
+    {column: value})`). Refused (SendRefused naming the field) when the sender is inactive, the
+    audience is of another network or not ready, the message uses a column the recipients lack (and
+    gives it no default), or the send would pass the sender's allowance (unless `up_to_allowance`:
+    then it stops at what is left). Small sends are prepared at once (their deliveries and tasks
+    written in this transaction); big ones are prepared by the worker (`preparing`), so this answers
+    at once whatever the size: an audience's rows are not read here at all."""
     sender = draft.sender
-    if not sender.is_active:
-        raise SendRefused(f"{sender.name} is inactive: no new send can start from it. Choose an active sender.")
-    if not recipients:
-        raise SendRefused("There is no valid recipient to send to.")
-    for number, (ott_id, user_reference) in enumerate(recipients, start=1):
-        if problems := row_problems(ott_id, user_reference, sender.network):
-            raise SendRefused(f"Recipient {number}: {' '.join(problems)}")
-    if problems := draft_problems_of(draft):
-        raise SendRefused("The draft cannot be sent: " + " ".join(m for errors in problems.values() for m in errors))
+    total = send_check(draft=draft, audience=audience, recipients=recipients)
+    template = message_template(draft.to_message())
     scheduled_at = check_schedule(scheduled_at)
-    total = len(recipients)
+    send_limit = _send_limit(sender, total, up_to_allowance)
+    going = total if send_limit is None else min(total, send_limit)
     with transaction.atomic():
         send = Send.objects.create(
             draft=draft,
@@ -313,9 +386,11 @@ def send_create(
             sender=sender,
             sender_name=sender.name,
             network=sender.network,
-            template=message_template(draft.to_message()),
+            template=template,
             status=Send.Status.PREPARING,
             total=total,
+            audience=audience,
+            send_limit=send_limit,
             invalid_count=invalid_count,
             duplicate_count=duplicate_count,
             refused_lines=(refused_lines or [])[:REFUSED_LINES_KEPT],
@@ -323,19 +398,30 @@ def send_create(
             created_by=user,
             scheduled_at=scheduled_at,
             schedule_time_zone=time_zone if scheduled_at else "",
-            needs_approval=not is_test and needs_approval(sender, total),
-            canary=preparation.canary_size(total) if canary else 0,
+            needs_approval=not is_test and needs_approval(sender, going),
+            canary=preparation.canary_size(going) if canary else 0,
         )
-        lifecycle.note(send.pk, SendEvent.Event.CREATED, user=user, detail=f"{total:,} recipients")
-        if total <= settings.OTT_PREPARE_INLINE_MAX:
-            preparation.prepare_rows(send, recipients, enqueue_start=enqueue_start, enqueue=enqueue_deliveries)
+        detail = f"{total:,} recipients" + (f" in the audience “{audience.name}”" if audience else "")
+        if send_limit is not None:
+            detail += f"; sends to at most {send_limit:,} (the allowance left)"
+        lifecycle.note(send.pk, SendEvent.Event.CREATED, user=user, detail=detail)
+        if audience is not None:
+            try:
+                audience_mark_used(audience)
+            except AudienceError as exc:
+                raise SendRefused(str(exc), "audience") from exc
             if recipient_list is not None:
-                recipient_list.delete()
+                recipient_list.delete()  # consumed: the worker reads the audience
         else:
             if recipient_list is None:
-                recipient_list = RecipientList(draft=draft, created_by=user, recipients=recipients)
-            recipient_list.send = send
-            recipient_list.save()
+                rows = recipients if isinstance(recipients, list) else list(recipients)  # stored as JSON arrays
+                RecipientList.objects.create(draft=draft, created_by=user, recipients=rows, send=send)
+            else:
+                recipient_list.send = send
+                recipient_list.save(update_fields=["send"])
+        if total <= settings.OTT_PREPARE_INLINE_MAX:
+            preparation.prepare(send.pk, enqueue_start=enqueue_start, enqueue=enqueue_deliveries)
+        else:
             prepare.enqueue(send.pk)
         schedule_housekeeping()
     send.refresh_from_db()
@@ -347,6 +433,9 @@ def send_test(draft: Draft, user) -> Send:
     from ottportal.models import settings_of
 
     recipients = [tuple(row) for row in settings_of(user).test_recipients.get(draft.sender.network, [])]
+    for number, (ott_id, user_reference) in enumerate(recipients, start=1):
+        if problems := row_problems(ott_id, user_reference, draft.sender.network):
+            raise SendRefused(f"Test recipient {number}: {' '.join(problems)} Correct it in Your settings.")
     if not recipients:
         raise SendRefused(
             f"You have no test recipients on {draft.sender.get_network_display()} yet: add them in Your settings."
@@ -354,12 +443,13 @@ def send_test(draft: Draft, user) -> Send:
     return send_create(draft=draft, recipients=recipients, user=user, is_test=True)
 
 
-def send_recipient_list(list_id, user, **schedule) -> Send:
+def send_recipient_list(list_id, user, **options) -> Send:
     """Queue the send a confirm page shows, consuming its recipient list in the same transaction: a
-    second confirm (double click, back button) finds nothing and queues nothing."""
+    second confirm (double click, back button) finds nothing and queues nothing. `options`:
+    send_create's `scheduled_at`, `time_zone`, `canary`, `up_to_allowance`."""
     with transaction.atomic():
         pending = (
-            RecipientList.objects.select_for_update()
+            RecipientList.objects.select_for_update(of=("self",))
             .select_related("draft__sender")
             .filter(pk=list_id, created_by=user, send__isnull=True)
             .first()
@@ -368,13 +458,14 @@ def send_recipient_list(list_id, user, **schedule) -> Send:
             raise SendRefused("This list was already sent.")
         return send_create(
             draft=pending.draft,
-            recipients=[tuple(r) for r in pending.recipients],
+            recipients=pending.recipients,
+            audience=pending.audience,
             user=user,
             invalid_count=pending.invalid_count,
             duplicate_count=pending.duplicate_count,
             refused_lines=pending.invalid,
             recipient_list=pending,
-            **schedule,
+            **options,
         )
 
 

@@ -20,6 +20,7 @@ from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult
 
 from messages.models import Delivery, RecipientList, Send
+from messages.pending_lists import pending_lists_drop
 
 CHUNK_SIZE = 2000  # deliveries per task
 HOUSEKEEPING_INTERVAL = timedelta(seconds=5)
@@ -85,7 +86,7 @@ def housekeeping() -> dict:
     orphaned = workers.fail_orphaned_tasks()
     lost = take_up_lost_sends()
     followed = engine.follow_up()
-    RecipientList.objects.filter(created_at__lt=timezone.now() - RECIPIENT_LIST_TTL).delete()
+    pending_lists_drop(RecipientList.objects.filter(created_at__lt=timezone.now() - RECIPIENT_LIST_TTL))
     idempotency_keys_expire()
     return {"recovered": recovered, "orphaned_tasks": orphaned, "followed_up": followed, "lost_sends": lost}
 

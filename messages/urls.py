@@ -17,6 +17,7 @@ urlpatterns = [
     path("sends/", sends.send_list, name="send-list"),
     path("sends/scheduled/", campaign.send_scheduled, name="send-scheduled"),
     path("sends/confirm/<uuid:pk>/", sends.send_confirm, name="send-confirm"),
+    path("sends/confirm/<uuid:pk>/plan/", sends.send_plan_part, name="send-plan"),
     path("sends/<int:pk>/", sends.send_detail, name="send-detail"),
     path("sends/<int:pk>/progress/", sends.send_progress_view, name="send-progress"),
     path("sends/<int:pk>/cancel/", sends.send_cancel_view, name="send-cancel"),

@@ -50,7 +50,7 @@ def _megabytes(size: int) -> str:
 
 @capability_required("view_audiences")
 def audience_list(request):
-    audiences = Audience.objects.select_related("created_by")
+    audiences = Audience.objects.listed().select_related("created_by")
     context, status = filtered_page(request, AudienceFilterSet, audiences)
     return render(request, "audiences/list.html", context, status=status)
 

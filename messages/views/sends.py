@@ -14,18 +14,24 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from audiences.loading import MAX_ROWS as MAX_AUDIENCE_ROWS
+from audiences.loading import AudienceInvalid, audience_from_csv
+from audiences.models import Audience, Suppression
+from messages import planning, send_plan
 from messages.export import refused_csv
 from messages.filters import SendFilterSet
 from messages.models import Draft, RecipientList, Send
+from messages.pending_lists import recipient_list_create
 from messages.preview import bubbles
-from messages.recipients import Recipients, parse_csv, parse_text, recipient_list_create, row_problems
-from messages.schedule import ConfirmForm
+from messages.recipients import Recipients, parse_text, row_problems
+from messages.schedule import ConfirmForm, zone_label
 from messages.selectors import send_counts
+from messages.send_plan import REFUSED_LISTED
 from messages.services import (
-    SAMPLE_MESSAGE_KEY,
     SendRefused,
     draft_problems_of,
     send_cancel,
+    send_check,
     send_recipient_list,
     send_test,
 )
@@ -33,14 +39,28 @@ from messages.uploads import UploadLimit
 from messages.views import filtered_page
 from messages.views.campaign import approval_notice, what_next
 from messages.views.send_page import progress_context, render_send_page
-from ott.payloads import build_send_body
 from ottportal.roles import capability_required
 
 INVALID_SHOWN = 200
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+PLAN_INLINE_MAX = 5_000  # recipients whose plan is worked out while the confirm page is drawn
+# A one-off file is streamed into an audience as a saved one is, with the same limit (audiences/views).
+MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+
+
+class AudienceChoice(forms.ModelChoiceField):
+    def label_from_instance(self, audience: Audience) -> str:
+        columns = f"; columns: {', '.join(audience.columns)}" if audience.columns else ""
+        return f"{audience.name} ({audience.size:,} recipient{'s' if audience.size != 1 else ''}{columns})"
 
 
 class RecipientsForm(forms.Form):
+    audience = AudienceChoice(
+        queryset=Audience.objects.none(),
+        required=False,
+        label="A saved audience",
+        empty_label="(none)",
+        help_text="Its extra columns fill the message's placeholders. Once sent to, it can no longer be changed.",
+    )
     ott_id = forms.CharField(
         required=False,
         max_length=256,
@@ -65,49 +85,77 @@ class RecipientsForm(forms.Form):
     csv_file = forms.FileField(
         required=False,
         label="Or upload a CSV file",
-        help_text="Header ott_id,user_reference; UTF-8 with or without BOM; up to 100,000 rows and 20 MB.",
+        help_text=f"Header ott_id,user_reference, then any columns of your own (they fill the placeholders); "
+        f"UTF-8 with or without BOM; up to {MAX_AUDIENCE_ROWS:,} rows and {MAX_UPLOAD_BYTES // 2**20} MB. "
+        "Used for this send only; to send to it again, save it as an audience.",
     )
 
-    def __init__(self, *args, refused: dict[str, str] | None = None, **kwargs):
+    def __init__(self, *args, network: str = "", refused: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.refused = refused or {}  # {field: why}: input refused while the request arrived
+        self.fields["audience"].queryset = Audience.objects.ready().listed().filter(network=network)
+        self.refused_rows: list = []  # [line, text, reason] of a list or file that was refused or partly refused
+        self.refused_more = 0
 
     def clean(self):
         for name, reason in self.refused.items():
             self.add_error(name, reason)
         return super().clean()
 
-    def parse(self, network: str) -> Recipients:
-        data = self.cleaned_data
-        given = [bool(data["ott_id"] or data["user_reference"]), bool(data["pasted"].strip()), bool(data["csv_file"])]
-        if sum(given) != 1:
-            self.add_error(None, "Give the recipients one way: one recipient, a pasted list, or a CSV file.")
-            return Recipients()
+    def pending(self, draft: Draft, user) -> RecipientList | None:
+        """The recipients given, checked and kept for the confirm page; None (with the form's errors)
+        when they cannot be sent to."""
+        data, network = self.cleaned_data, draft.sender.network
+        ways = (data["audience"], data["ott_id"] or data["user_reference"], data["pasted"].strip(), data["csv_file"])
+        if sum(map(bool, ways)) != 1:
+            self.add_error(
+                None, "Give the recipients one way: an audience, one recipient, a pasted list, or a CSV file."
+            )
+            return None
+        if data["audience"]:
+            return recipient_list_create(draft=draft, user=user, audience=data["audience"])
         if data["csv_file"]:
-            result, field = parse_csv(data["csv_file"], network), "csv_file"
-        elif data["pasted"].strip():
-            result, field = parse_text(data["pasted"], network), "pasted"
-        else:
-            result = Recipients()
-            if problems := row_problems(data["ott_id"], data["user_reference"], network):
-                self.add_error("ott_id", " ".join(problems))
-            else:
-                result.valid.append((data["ott_id"], data["user_reference"]))
-            return result
-        if result.error:
-            self.add_error(field, result.error)
-        elif not result.valid:
-            self.add_error(field, "No valid recipient in this list (see the refused lines below).")
-        return result
+            return self._one_off(draft, user)
+        if data["pasted"].strip():
+            result = parse_text(data["pasted"], network)
+            self.refused_rows, self.refused_more = result.invalid, result.refused - len(result.invalid)
+            if result.error or not result.valid:
+                self.add_error(
+                    "pasted", result.error or "No valid recipient in this list (see the refused lines below)."
+                )
+                return None
+            return recipient_list_create(draft=draft, user=user, recipients=result)
+        if problems := row_problems(data["ott_id"], data["user_reference"], network):
+            self.add_error("ott_id", " ".join(problems))
+            return None
+        return recipient_list_create(
+            draft=draft, user=user, recipients=Recipients(valid=[(data["ott_id"], data["user_reference"])])
+        )
+
+    def _one_off(self, draft: Draft, user) -> RecipientList | None:
+        """A CSV file: streamed into a one-off audience (never held whole in memory)."""
+        upload = self.cleaned_data["csv_file"]
+        name = f"{upload.name} (for “{draft.name}”)"[:200]
+        try:
+            audience = audience_from_csv(
+                file=upload, name=name, network=draft.sender.network, user=user, file_name=upload.name, one_off=True
+            )
+        except AudienceInvalid as exc:
+            for messages_ in exc.errors.values():
+                for message in messages_:
+                    self.add_error("csv_file", message)
+            self.refused_rows, self.refused_more = exc.refused, exc.refused_count - len(exc.refused)
+            return None
+        return recipient_list_create(draft=draft, user=user, audience=audience)
 
 
 def _draft_for_sending(request, pk: int) -> Draft:
     return get_object_or_404(Draft.objects.select_related("sender"), pk=pk)
 
 
-def _recipients_page(request, draft: Draft, form: RecipientsForm, problems: dict, result: Recipients | None):
-    context = {"draft": draft, "form": form, "problems": problems, "refused": result.invalid if result else []}
-    context["refused_more"] = result.refused - len(result.invalid) if result else 0
+def _recipients_page(request, draft: Draft, form: RecipientsForm, problems: dict):
+    context = {"draft": draft, "form": form, "problems": problems, "refused": form.refused_rows}
+    context["refused_more"] = form.refused_more
     return render(request, "messages/send_start.html", context, status=400 if form.errors else 200)
 
 
@@ -131,7 +179,7 @@ def send_start(request, pk: int):
             too_long = f"A pasted list can be at most {_megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}; "
             form = RecipientsForm({}, refused={"pasted": too_long + "upload it as a CSV file."})
             draft = _draft_for_sending(request, pk)
-            return _recipients_page(request, draft, form, draft_problems_of(draft), None)
+            return _recipients_page(request, draft, form, draft_problems_of(draft))
     return _send_start(request, pk, limit)
 
 
@@ -139,17 +187,15 @@ def send_start(request, pk: int):
 def _send_start(request, pk: int, limit: UploadLimit):
     draft = _draft_for_sending(request, pk)
     problems = draft_problems_of(draft)
-    form, result = RecipientsForm(), None
+    network = draft.sender.network
+    form = RecipientsForm(network=network)
     if request.method == "POST":
         too_big = f"The file is larger than {_megabytes(MAX_UPLOAD_BYTES)}, the most one upload can be. "
         refused = {limit.refused: too_big + "Split it into smaller files."} if limit.refused else {}
-        form = RecipientsForm(request.POST, request.FILES, refused=refused)
-        if not problems and form.is_valid():
-            result = form.parse(draft.sender.network)
-            if form.is_valid() and result.valid:
-                pending = recipient_list_create(draft=draft, user=request.user, recipients=result)
-                return redirect("messages:send-confirm", pk=pending.pk)
-    return _recipients_page(request, draft, form, problems, result)
+        form = RecipientsForm(request.POST, request.FILES, network=network, refused=refused)
+        if not problems and form.is_valid() and (pending := form.pending(draft, request.user)):
+            return redirect("messages:send-confirm", pk=pending.pk)
+    return _recipients_page(request, draft, form, problems)
 
 
 @require_POST
@@ -166,14 +212,80 @@ def send_test_view(request, pk: int):
     return redirect("messages:send-detail", pk=send.pk)
 
 
+class SendConfirmForm(ConfirmForm):
+    """The confirm page's form; when the send would pass the sender's allowance, the choice to send
+    up to what is left of it."""
+
+    def __init__(self, *args, allowance_left: int | None = None, allowance_problem: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if allowance_problem and allowance_left:
+            self.fields["up_to_allowance"] = forms.BooleanField(
+                required=False,
+                label=f"Send up to the remaining allowance ({allowance_left:,} messages)",
+                help_text=f"Recipients are messaged in the list's order until {allowance_left:,} have been; "
+                "the rest are not sent to.",
+            )
+
+
+def _pending(request, pk) -> tuple[RecipientList, int]:
+    pending = get_object_or_404(
+        RecipientList.objects.select_related("draft__sender", "audience"), pk=pk, created_by=request.user
+    )
+    return pending, pending.audience.size if pending.audience_id else len(pending.recipients)
+
+
+def _plan_context(pending: RecipientList) -> dict:
+    """The send plan of a pending list, and what the plan part of the confirm page says of it."""
+    draft, sender = pending.draft, pending.draft.sender
+    found = send_plan.plan(
+        draft,
+        pending.audience or pending.recipients,
+        duplicates=pending.duplicate_count,
+        refused=pending.invalid,
+        refused_count=pending.invalid_count,
+    )
+    reasons = dict(Suppression.Reason.choices)
+    quiet = ""
+    if sender.quiet_hours_start and sender.quiet_hours_end:
+        quiet = f"{sender.quiet_hours_start:%H:%M}-{sender.quiet_hours_end:%H:%M} {zone_label(sender.zone.key)}"
+    return {
+        "plan": found,
+        "suppressed": [(reasons.get(reason, reason), count) for reason, count in sorted(found["suppressed"].items())],
+        "refused_filled": found["refused"][len(pending.invalid[:REFUSED_LISTED]) :][:INVALID_SHOWN],
+        "duration": duration_words(found["estimated_seconds"]),
+        "quiet": quiet,
+        "sender": sender,
+        "body_json": json.dumps(found["first_body"], indent=2, ensure_ascii=False) if found["first_body"] else "",
+    }
+
+
+def duration_words(seconds: int) -> str:
+    if seconds < 60:
+        return "under a minute"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if minutes:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return "about " + " ".join(parts)
+
+
 @capability_required("send")
 def send_confirm(request, pk):
-    """The last look before sending: counts, the phone preview and the exact body for the first
-    recipient, the refused lines, when it starts (and whether it will wait for approval), then the
-    button. POST creates the send."""
-    pending = get_object_or_404(RecipientList.objects.select_related("draft__sender"), pk=pk, created_by=request.user)
-    draft, total = pending.draft, len(pending.recipients)
-    form = ConfirmForm(request.POST if request.method == "POST" else None, user=request.user, total=total)
+    """The last look before sending: counts, the send plan (suppressed, capped, refused after filling
+    the placeholders, the allowance, the duration, quiet hours, the exact body for the first
+    recipient), the phone preview, the refused lines, when it starts (and whether it will wait for
+    approval), then the button. POST creates the send. The plan of a big list is worked out in a
+    second request (`send_plan_part`) so the page answers at once."""
+    pending, total = _pending(request, pk)
+    draft, sender = pending.draft, pending.draft.sender
+    problem = planning.allowance_problem(sender, total)
+    form = SendConfirmForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        total=total,
+        allowance_left=planning.allowance_left(sender),
+        allowance_problem=problem,
+    )
     if request.method == "POST" and form.is_valid():
         start = form.cleaned_data["start"]
         try:
@@ -183,31 +295,45 @@ def send_confirm(request, pk):
                 scheduled_at=start.at,
                 time_zone=start.zone,
                 canary=form.cleaned_data.get("canary", False),
+                up_to_allowance=form.cleaned_data.get("up_to_allowance", False),
             )
         except SendRefused as exc:
             if exc.field == "scheduled_at":
                 form.refused(str(exc))
+            elif exc.field == "up_to_allowance" and "up_to_allowance" in form.fields:
+                form.add_error("up_to_allowance", str(exc))
             else:
                 messages.error(request, str(exc))
         else:
             messages.success(request, what_next(send, start))
             return redirect("messages:send-detail", pk=send.pk)
-    first = pending.recipients[0]
-    message = draft.to_message()
-    body = build_send_body(message, message_key=SAMPLE_MESSAGE_KEY, ott_id=first[0], user_reference=first[1])
+    try:
+        send_check(draft=draft, audience=pending.audience, recipients=pending.recipients)
+        refusal = ""
+    except SendRefused as exc:
+        refusal = str(exc)
     context = {
         "draft": draft,
         "pending": pending,
         "total": total,
         "invalid": pending.invalid[:INVALID_SHOWN],
         "invalid_more": max(0, pending.invalid_count - len(pending.invalid[:INVALID_SHOWN])),
-        "body_json": json.dumps(body, indent=2, ensure_ascii=False),
-        "bubbles": bubbles(message),
-        "problems": draft_problems_of(draft),
+        "bubbles": bubbles(draft.to_message()),
+        "refusal": refusal,
+        "allowance_problem": problem,
         "form": form,
-        "approval": approval_notice(draft.sender, total, request.user),
+        "approval": approval_notice(sender, total, request.user),
     }
+    if not refusal and total <= PLAN_INLINE_MAX:
+        context.update(_plan_context(pending))
     return render(request, "messages/send_confirm.html", context, status=400 if form.errors else 200)
+
+
+@capability_required("send")
+def send_plan_part(request, pk):
+    """The plan part of the confirm page, for a list too big to work out while the page is drawn."""
+    pending, _ = _pending(request, pk)
+    return render(request, "messages/inc/send_plan.html", {"pending": pending, **_plan_context(pending)})
 
 
 @capability_required("view_history")

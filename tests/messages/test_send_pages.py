@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from audiences.services import audience_rows
 from messages.models import Delivery, RecipientList, Send
 from messages.services import send_create
 from sandbox.models import SandboxMessage
@@ -48,7 +49,9 @@ def test_a_csv_upload(marketer, messenger_draft):
     upload = SimpleUploadedFile("r.csv", "\ufeffott_id,user_reference\nP1,\n,ref-2\n".encode(), "text/csv")
     response = start(marketer, messenger_draft, csv_file=upload)
     assert response.status_code == 302
-    assert RecipientList.objects.get().recipients == [["P1", ""], ["", "ref-2"]]
+    pending = RecipientList.objects.get()  # streamed into a one-off audience, not listed with the saved ones
+    assert pending.audience.one_off and pending.audience.size == 2
+    assert [(row.ott_id, row.user_reference) for row in audience_rows(pending.audience)] == [("P1", ""), ("", "ref-2")]
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from messages.engine import follow_up, recover_expired_leases
 from messages.models import Attempt, Delivery, Send
+from messages.sending_input import RecipientsInvalid, send_from_recipients
 from messages.services import SendRefused, send_cancel, send_create
 from messages.tasks import enqueue_deliveries
 from sandbox.models import SandboxMessage, SandboxRegistration
@@ -75,8 +76,10 @@ def test_a_validation_refusal_is_rejected_and_never_retried(live_sandbox, market
 
 
 def test_recipients_that_break_a_rule_are_refused_before_anything_is_queued(marketer, line_draft):
-    with pytest.raises(SendRefused, match="ottId is 300 characters"):
-        send_create(draft=line_draft, recipients=[("U-1", ""), ("U" * 300, "")], user=marketer)
+    # Rows are checked once, where they are read (here the API's list); send_create trusts them.
+    with pytest.raises(RecipientsInvalid) as refused:
+        send_from_recipients(draft=line_draft, rows=[("U-1", ""), ("U" * 300, "")], user=marketer)
+    assert refused.value.problems == {1: ["ottId is 300 characters; at most 256 are allowed."]}
     assert not Send.objects.exists()
 
 

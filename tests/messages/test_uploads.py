@@ -10,7 +10,8 @@ from django.test.client import FakePayload
 from django.urls import reverse
 
 from messages.models import RecipientList, Send
-from messages.recipients import MAX_REFUSED_KEPT, PENDING_PER_USER
+from messages.pending_lists import PENDING_PER_USER
+from messages.recipients import MAX_REFUSED_KEPT
 from messages.uploads import FIELDS_ALLOWANCE
 from messages.views import sends
 from tests.conftest import client_for
@@ -88,7 +89,8 @@ def test_a_file_a_little_too_big_is_read_to_its_end_so_the_browser_gets_the_answ
 def test_a_file_under_the_limit_goes_through(small_limit, marketer, line_draft):
     response = post_file(marketer, line_draft, csv_of(LIMIT - 1_000))
     assert response.status_code == 302
-    assert len(RecipientList.objects.get().recipients) == 1  # U1234567, repeated
+    pending = RecipientList.objects.get()  # a one-off audience: U1234567, repeats collapsed
+    assert (pending.audience.size, pending.audience.one_off, pending.recipients) == (1, True, [])
 
 
 def test_the_page_still_checks_csrf(marketer, line_draft):

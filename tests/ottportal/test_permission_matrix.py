@@ -54,6 +54,7 @@ MATRIX: dict[str, tuple[str, str]] = {
     "/drafts/1/send-test/": ("send", "send"),
     "/sends/": ("view_history", "view_history"),
     "/sends/confirm/00000000-0000-4000-8000-000000000001/": ("send", "send"),
+    "/sends/confirm/00000000-0000-4000-8000-000000000001/plan/": ("send", "send"),
     "/sends/1/": ("view_history", "view_history"),
     "/sends/1/progress/": ("view_history", "view_history"),
     "/sends/1/cancel/": ("send", "send"),
