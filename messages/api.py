@@ -297,7 +297,7 @@ class SendRequestSerializer(ScheduleMixin):
         return attrs
 
 
-class RefusedRowSerializer(serializers.Serializer):
+class PlanRefusedRowSerializer(serializers.Serializer):
     line = serializers.IntegerField(
         help_text="The row's line in the audience's file, or its position in `recipients` counting from 1"
     )
@@ -309,7 +309,7 @@ class SendPlanSerializer(serializers.Serializer):
 
     total = serializers.IntegerField(help_text="Recipients, repeats collapsed")
     duplicates = serializers.IntegerField(help_text="Repeated recipients collapsed")
-    refused = RefusedRowSerializer(
+    refused = PlanRefusedRowSerializer(
         many=True, help_text="Rows left out: refused as given, or whose filled message breaks a rule (the first 1,000)"
     )
     refused_count = serializers.IntegerField(help_text="Every refused row, listed or not")

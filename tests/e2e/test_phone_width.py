@@ -32,6 +32,7 @@ NOT_PAGES = {
     "draft-preview-row",
     "draft-duplicate",
     "send-progress",
+    "send-plan",
     "send-refused",
     "delivery-export",
     "import",
