@@ -12,9 +12,7 @@ What a send calls (nothing here imports the messages app's sending code):
 - `audience_mark_used(audience)`: call it in the transaction that creates the send (it raises
   AudienceError when the audience is not ready any more). From then on the audience is read-only:
   `audience_rename` and `audience_delete` raise AudienceLocked.
-- `audience_sends(audience)`: the sends that used it, once the sending side has added
-  `Send.audience = ForeignKey("audiences.Audience", null=True, on_delete=PROTECT, related_name="sends")`
-  (an empty list until then).
+- `audience_sends(audience)`: the sends that used it (`Send.audience`, related_name "sends").
 
 Upload: audiences/loading.py (`audience_from_csv`, `audience_from_rows`).
 """
@@ -84,16 +82,13 @@ def audience_mark_used(audience: Audience) -> bool:
 
 
 def audience_sends(audience: Audience):
-    """The sends that used this audience, newest first (an empty list until Send has its `audience`
-    foreign key with related_name="sends")."""
-    related = getattr(audience, "sends", None)
-    return related.order_by("-created_at", "-id") if related is not None else []
+    """The sends that used this audience, newest first."""
+    return audience.sends.order_by("-created_at", "-id")
 
 
 def audience_is_used(audience: Audience) -> bool:
     """Whether a send used it: marked so, or linked to a send (should the mark have been missed)."""
-    sends = audience_sends(audience)
-    return audience.is_used or (not isinstance(sends, list) and sends.exists())
+    return audience.is_used or audience.sends.exists()
 
 
 def _unlocked(audience: Audience, doing: str) -> None:

@@ -123,9 +123,20 @@ def test_a_used_audience_is_read_only(marketer, admin, audience):
     assert audience.name == "Spring" and AudienceRow.objects.filter(audience=audience).count() == 2
 
 
-def test_sends_are_listed_once_the_sending_side_links_them(audience):
-    # Until Send has `audience = ForeignKey(Audience, related_name="sends")`, there are none to list.
+def test_the_sends_that_used_an_audience_are_listed_on_its_page(marketer, audience):
+    from messages.services import draft_create, send_create
+    from ott.payloads import Block, Message
+    from senders.models import Sender
+
     assert list(audience_sends(audience)) == []
+    sender = Sender.objects.create(network=audience.network, sender_id="2000000099", name="Shop")
+    draft = draft_create(
+        owner=marketer, name="Autumn note", sender=sender, message=Message(blocks=(Block("text", text="Hi"),))
+    )
+    send = send_create(draft=draft, audience=audience, user=marketer)
+    assert list(audience_sends(audience)) == [send]
+    page = client_for(marketer).get(reverse("audiences:detail", args=[audience.pk])).content.decode()
+    assert reverse("messages:send-detail", args=[send.pk]) in page and "Autumn note" in page
 
 
 def test_an_upload_that_did_not_finish_can_be_deleted_once_stale(marketer, audience):
