@@ -20,7 +20,6 @@ wall time, as the machine may be shared (its load average is printed too).
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import os
 import sys
@@ -85,34 +84,18 @@ def server_cpu() -> float | None:
 
 
 def confirm(source: str, size: int, draft, user):
-    """Create the send as the confirm does; returns (send, seconds)."""
+    """Create the send as the confirm does; returns (send, seconds, what was called)."""
     from messages import services
-    from messages.models import Send
 
-    takes_audience = "audience" in inspect.signature(services.send_create).parameters
     if source == "list":
         recipients = [(f"U{n:032x}", "") for n in range(size)]
         started = time.perf_counter()
         send = services.send_create(draft=draft, recipients=recipients, user=user)
         return send, time.perf_counter() - started, "send_create(recipients=[N])"
     audience = load_audience(size, user, draft.sender.network)
-    if takes_audience:
-        started = time.perf_counter()
-        send = services.send_create(draft=draft, recipients=[], audience=audience, user=user)
-        return send, time.perf_counter() - started, "send_create(audience=...)"
-    # The send side does not take an audience yet: a send of one recipient left to the worker, pointed
-    # at the audience (its confirm time is not the audience's).
-    from django.conf import settings
-
-    from messages.models import RecipientList
-
-    inline, settings.OTT_PREPARE_INLINE_MAX = settings.OTT_PREPARE_INLINE_MAX, 0
-    send = services.send_create(draft=draft, recipients=[("U-bench", "")], user=user)
-    settings.OTT_PREPARE_INLINE_MAX = inline
-    RecipientList.objects.filter(send=send).delete()
-    Send.objects.filter(pk=send.pk).update(audience=audience, total=size)
-    send.refresh_from_db()
-    return send, None, "(no audience in send_create yet)"
+    started = time.perf_counter()
+    send = services.send_create(draft=draft, audience=audience, user=user)
+    return send, time.perf_counter() - started, "send_create(audience=...)"
 
 
 def main() -> None:
@@ -162,14 +145,14 @@ def main() -> None:
             send.refresh_from_db()
             written = Delivery.objects.filter(send=send).count()
             assert written == size and send.status != Send.Status.PREPARING, (written, send.status)
-            said = f"confirm {confirm_seconds:.2f} s" if confirm_seconds is not None else "confirm not measured"
             target = TARGETS[engine] * size / 1_000_000
             print(
-                f"  {size:>9,} from a {source:<8}: {said} [{how}]; prepare {seconds:.1f} s "
-                f"({size / seconds:,.0f}/s, {cpu:.1f} s CPU{server}; target {target:.0f} s: "
+                f"  {size:>9,} from {'a list' if source == 'list' else 'an audience':<11}: confirm "
+                f"{confirm_seconds:.2f} s [{how}]; prepare {seconds:.1f} s "
+                f"({size / seconds:,.0f}/s, {cpu:.1f} s CPU{server}; target {target:.1f} s: "
                 f"{'met' if seconds <= target else 'missed'}), load average {os.getloadavg()[0]:.1f}"
             )
-            if confirm_seconds is not None and confirm_seconds > CONFIRM_TARGET:
+            if confirm_seconds > CONFIRM_TARGET:
                 print(f"    the confirm took more than {CONFIRM_TARGET:.0f} s")
 
 
