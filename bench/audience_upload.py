@@ -31,8 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from history import environment  # noqa: E402
-from send_throughput import prepare_database  # noqa: E402
+from fresh import fresh_django  # noqa: E402
 
 BOUNDARY = "----bench-audience-boundary-7d1f"
 NAMES = ["Aiko", "Ben", "花子 🌸", "Lee, Jo", "Zoë", "太郎", "María"]
@@ -135,21 +134,13 @@ def main() -> None:
     if args.upload_only:
         upload_only(*args.upload_only)
         return
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'bench-audience.sqlite3'}"
-    (ROOT / "var").mkdir(exist_ok=True)
-    prepare_database(database_url)
-    os.environ.update(environment(database_url))
-    import django
-
-    django.setup()
+    fresh_django("bench-audience.sqlite3")
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from django.core.management import call_command
     from django.db import connection
 
     from ottportal.tokens import api_token_create
 
-    call_command("migrate", verbosity=0)
     marketer = get_user_model().objects.create_user("marketer")
     marketer.groups.add(Group.objects.get(name="Marketers"))
     token = api_token_create(user=marketer, name="bench")[1]

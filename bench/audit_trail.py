@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
 import sys
 import threading
@@ -25,8 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from history import environment  # noqa: E402
-from send_throughput import prepare_database  # noqa: E402
+from fresh import fresh_django  # noqa: E402
 
 
 def _write(count: int, detail: str) -> list[float]:
@@ -53,19 +51,12 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--timed", type=int, default=2000)
     args = parser.parse_args()
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'bench-audit.sqlite3'}"
-    (ROOT / "var").mkdir(exist_ok=True)
-    prepare_database(database_url)
-    os.environ.update(environment(database_url))
-    import django
-
-    django.setup()
+    fresh_django("bench-audit.sqlite3")
     from django.core.management import call_command
     from django.db import connection, connections
 
     from ottportal.models import AuditEntry
 
-    call_command("migrate", verbosity=0)
     print(f"database: {connection.vendor}")
 
     took = _write(args.timed, "one writer")

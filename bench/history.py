@@ -30,32 +30,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from send_throughput import prepare_database  # noqa: E402
+from fresh import fresh_django  # noqa: E402
 
 STATUSES = [("sent", 0.90), ("failed", 0.03), ("rejected", 0.03), ("canceled", 0.02), ("queued", 0.02)]
 
 
-def environment(database_url: str) -> dict:
-    return {
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "ottportal.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-only",
-        "ALLOWED_HOSTS": "testserver,localhost",
-        "OTT_SANDBOX": "false",
-        # Nothing is sent; start-up needs Marketing Cloud settings when the sandbox is off.
-        "OTT_AUTH_URL": "http://127.0.0.1:9",
-        "OTT_REST_URL": "http://127.0.0.1:9",
-        "OTT_CLIENT_ID": "bench",
-        "OTT_CLIENT_SECRET": "bench-secret",
-        "SECURE_COOKIES": "false",
-        "SECURE_SSL_REDIRECT": "false",
-        "LOG_LEVEL": "ERROR",
-        "STATIC_MANIFEST": "false",
-    }
-
-
-def load(rows: int, sends_wanted: int) -> dict:
+def load(rows: int, sends_wanted: int = 1000) -> dict:
     """Bulk-load the data set; returns ids and values the timed queries look for."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
@@ -247,19 +227,11 @@ def main() -> None:
     if args.export_only:
         export_only()
         return
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'bench-history.sqlite3'}"
-    (ROOT / "var").mkdir(exist_ok=True)
-    prepare_database(database_url)
-    os.environ.update(environment(database_url))
-    import django
-
-    django.setup()
+    fresh_django("bench-history.sqlite3")
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.test import Client
     from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
     probe = load(args.rows, args.sends)
     auditor, boss = Client(), Client()
     auditor.force_login(get_user_model().objects.get(username="auditor"))

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from history import environment, load  # noqa: E402
-from send_throughput import prepare_database  # noqa: E402
+from fresh import database_url_for, environment, prepare_database  # noqa: E402
+from history import load  # noqa: E402
 
 TOKEN = "bench-metrics-token"
 
@@ -108,8 +108,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="keep the database a previous run loaded")
     args = parser.parse_args()
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'bench-metrics.sqlite3'}"
-    (ROOT / "var").mkdir(exist_ok=True)
+    database_url = database_url_for("bench-metrics.sqlite3")
     if not args.reuse:
         prepare_database(database_url)
     os.environ.update({**environment(database_url), "METRICS_TOKEN": TOKEN})

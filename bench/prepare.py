@@ -30,8 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from history import environment  # noqa: E402
-from send_throughput import prepare_database  # noqa: E402
+from fresh import fresh_django  # noqa: E402
 
 TARGETS = {"postgresql": 60.0, "sqlite": 120.0}  # seconds to prepare 1,000,000 deliveries
 CONFIRM_TARGET = 1.0
@@ -103,17 +102,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--sources", nargs="+", default=["list", "audience"], choices=["list", "audience"])
     args = parser.parse_args()
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'bench-prepare.sqlite3'}"
-    (ROOT / "var").mkdir(exist_ok=True)
-    prepare_database(database_url)
-    os.environ.update(environment(database_url))
-    import django
-
-    django.setup()
+    fresh_django("bench-prepare.sqlite3")
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from django.core.management import call_command
     from django.db import connection
 
     from messages import preparation, tasks
@@ -122,7 +114,6 @@ def main() -> None:
     from ott.payloads import Block, Message
     from senders.models import Sender
 
-    call_command("migrate", verbosity=0)
     marketer = get_user_model().objects.create_user("marketer")
     marketer.groups.add(Group.objects.get(name="Marketers"))
     sender = Sender.objects.create(network="line", sender_id="2000000001", name="Bench LINE")

@@ -25,31 +25,12 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-
-def prepare_database(url: str) -> None:
-    if url.startswith("sqlite"):
-        path = Path(urlparse(url).path)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin = [
-        "psql",
-        "-h",
-        parsed.hostname or "127.0.0.1",
-        "-p",
-        str(parsed.port or 5432),
-        "-U",
-        parsed.username or "postgres",
-    ]
-    subprocess.run([*admin, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True, capture_output=True)
-    subprocess.run([*admin, "-qc", f'CREATE DATABASE "{name}"'], check=True, capture_output=True)
+from fresh import prepare_database  # noqa: E402
 
 
 def profile_top(path: str, top: int = 25) -> None:

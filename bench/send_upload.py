@@ -34,8 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from audience_upload import NAMES, rss_mb  # noqa: E402
-from history import environment  # noqa: E402
-from send_throughput import prepare_database  # noqa: E402
+from fresh import fresh_django  # noqa: E402
 
 BOUNDARY = "----bench-send-upload-boundary-3c9a"
 CSRF = "b" * 32  # the form's token and the cookie's secret (an unmasked secret is accepted as is)
@@ -149,16 +148,9 @@ def main() -> None:
     if args.upload_only:
         upload_only(*args.upload_only)
         return
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / 'var' / 'bench-send-upload.sqlite3'}"
-    (ROOT / "var").mkdir(exist_ok=True)
-    prepare_database(database_url)
-    os.environ.update(environment(database_url))
-    import django
-
-    django.setup()
+    fresh_django("bench-send-upload.sqlite3")
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from rest_framework.test import APIClient
@@ -169,7 +161,6 @@ def main() -> None:
     from ott.payloads import Block, Message
     from senders.models import Sender
 
-    call_command("migrate", verbosity=0)
     marketer = get_user_model().objects.create_user("marketer")
     marketer.groups.add(Group.objects.get(name="Marketers"))
     sender = Sender.objects.create(network="line", sender_id="2000000001", name="Bench LINE")
