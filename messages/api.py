@@ -15,6 +15,7 @@ comes in with its line breaks as `\n` (a `\r\n` is one line break), before any l
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -32,10 +33,11 @@ from rest_framework.response import Response
 from audiences.csvfile import MAX_CELL
 from audiences.models import Audience
 from messages import send_actions, send_plan
+from messages.bodies import delivery_body
 from messages.filters import DeliveryFilterSet, DraftFilterSet, SendFilterSet
 from messages.models import ContentBlock, Delivery, Draft, Send, SendEvent
 from messages.recipients import MAX_ROWS
-from messages.selectors import send_counts
+from messages.selectors import send_bodies, send_counts
 from messages.sending_input import RecipientsInvalid, plan_for_recipients, send_from_recipients
 from messages.services import (
     SAMPLE_MESSAGE_KEY,
@@ -695,6 +697,8 @@ class SendViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class DeliverySerializer(serializers.ModelSerializer):
+    payload = serializers.SerializerMethodField(help_text="The exact request body posted (or to be posted)")
+
     class Meta:
         model = Delivery
         fields = [
@@ -715,6 +719,13 @@ class DeliverySerializer(serializers.ModelSerializer):
             "created_at",
             "finished_at",
         ]
+
+    @extend_schema_field({"type": "object"})
+    def get_payload(self, delivery: Delivery) -> dict:
+        bodies = self.context.setdefault("bodies", {})  # a send's, made once per answer
+        if delivery.send_id not in bodies:
+            bodies[delivery.send_id] = send_bodies(delivery.send_id)
+        return json.loads(delivery_body(delivery, bodies[delivery.send_id]))
 
 
 class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,11 +1,6 @@
 """Deliveries written fast, for preparation: a row is a tuple of column values (no model instance),
-the body's JSON is made once per send with each messageKey and recipient spliced in, and a batch is
-one `executemany` of one INSERT (SQLite) or one COPY (PostgreSQL).
-
-The stored payload is exactly what `Delivery(payload=send_body(...)).save()` stores: the payload
-field encodes with `json.dumps` and its defaults (non-ASCII as \\u escapes, ", " and ": "), and
-`send_body` puts the keys in the order messageKey, messageGroupKey, from, to, message, validityPeriod
-(tests/messages/test_preparation_payload.py compares the two on both databases).
+and a batch is one `executemany` of one INSERT (SQLite) or one COPY (PostgreSQL). No body is
+stored: a recipient's own filled message is kept as JSON text, and messages.bodies rebuilds the body.
 """
 
 from __future__ import annotations
@@ -15,39 +10,12 @@ import os
 import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from json.encoder import encode_basestring_ascii as json_string  # what json.dumps uses for a str
 
 from django.db import connection, models
 from django.utils import timezone
 
+from messages.bodies import message_text
 from messages.models import Delivery, Send
-
-
-class Bodies:
-    """One send's request bodies as JSON text: the template's parts serialized once."""
-
-    def __init__(self, template: dict):
-        middle = '", '
-        if "messageGroupKey" in template:
-            middle += f'"messageGroupKey": {json.dumps(template["messageGroupKey"])}, '
-        self._middle = f'{middle}"from": {json.dumps(dict(template["from"]))}, "to": '
-        self._validity = f', "validityPeriod": {json.dumps(template["validityPeriod"])}}}'
-        self._tail = f', "message": {json.dumps(template["message"])}{self._validity}'
-
-    def body(self, message_key: str, ott_id: str, user_reference: str, message: dict | None = None) -> str:
-        """`send_body(template, ...)` as the payload field stores it; `message` replaces the
-        template's (a recipient's filled message)."""
-        if ott_id and user_reference:
-            to = f'{{"ottId": {json_string(ott_id)}, "userReference": {json_string(user_reference)}}}'
-        elif ott_id:
-            to = f'{{"ottId": {json_string(ott_id)}}}'
-        elif user_reference:
-            to = f'{{"userReference": {json_string(user_reference)}}}'
-        else:
-            to = "{}"
-        tail = self._tail if message is None else f', "message": {json.dumps(message)}{self._validity}'
-        return '{"messageKey": "' + message_key + self._middle + to + tail
-
 
 QUEUED = Delivery.Status.QUEUED.value
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
@@ -66,7 +34,7 @@ def message_keys(per_read: int = 4096) -> Iterator[str]:
 
 
 # The columns that differ from row to row; every other column is the same for a whole batch.
-VARYING = ("message_key", "ott_id", "user_reference", "payload", "status", "error_message", "finished_at")
+VARYING = ("message_key", "ott_id", "user_reference", "message", "status", "error_message", "finished_at")
 
 
 class DeliveryWriter:
@@ -74,7 +42,6 @@ class DeliveryWriter:
     `write(rows)` inserts them in the caller's transaction."""
 
     def __init__(self, send: Send):
-        self.bodies = Bodies(send.template)
         self.native_uuid = connection.features.has_native_uuid_field
         self.streams = connection.vendor == "postgresql"  # `write` takes rows as they are made
         self._blank = Delivery(
@@ -106,18 +73,17 @@ class DeliveryWriter:
         ott_id: str,
         user_reference: str,
         *,
-        message: dict | None = None,
+        message: dict | str | None = None,
         status: str = QUEUED,
         reason: str = "",
     ) -> tuple:
-        """A queued delivery (status QUEUED) or one left out by a rule (finished now, with `reason`).
-        `status` is a plain str: psycopg would write an enum member's name."""
+        """A queued delivery (status QUEUED) or one left out by a rule (finished now, with `reason`);
+        `message`: the recipient's filled message (None: the template's). `status` is a plain str:
+        psycopg would write an enum member's name."""
         key = next(self._keys)
-        dashed = f"{key[:8]}-{key[8:12]}-{key[12:16]}-{key[16:20]}-{key[20:]}"
-        payload = self.bodies.body(dashed, ott_id, user_reference, message)
+        key_value = f"{key[:8]}-{key[8:12]}-{key[12:16]}-{key[16:20]}-{key[20:]}" if self.native_uuid else key
         finished_at = None if status == QUEUED else self._finished_at
-        key_value = dashed if self.native_uuid else key
-        return (*self._same, key_value, ott_id, user_reference, payload, status, reason, finished_at)
+        return (*self._same, key_value, ott_id, user_reference, message_text(message), status, reason, finished_at)
 
     def write(self, rows: Iterable[tuple]) -> None:
         with connection.cursor() as cursor:

@@ -204,7 +204,7 @@ OUTCOME_FIELDS = [
 
 
 # What the engine reads of a claimed delivery, and what it writes back: nothing else is loaded.
-CLAIM_FIELDS = ("id", "send_id", "sender_id", "message_key", "ott_id", "user_reference", "payload", *OUTCOME_FIELDS)
+CLAIM_FIELDS = ("id", "send_id", "sender_id", "message_key", "ott_id", "user_reference", "message", *OUTCOME_FIELDS)
 
 
 def settle(settled: list[tuple[Delivery, str]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from messages.bodies import delivery_body
 from ott.networks import CONTENT_TYPES, MESSAGE_TAGS, MESSAGING_TYPES, NETWORK_CHOICES, NOTIFICATION_TYPES
 from ott.payloads import BLOCK_FIELDS, MESSAGE_FIELDS, Block, Message
 from senders.models import Sender
@@ -242,17 +244,20 @@ class Delivery(models.Model):
     SKIPPED = (Status.SUPPRESSED, Status.CAPPED)  # left out by a rule, never posted; the reason in error_message
     TERMINAL = (Status.SENT, Status.REJECTED, Status.FAILED, Status.CANCELED, *SKIPPED)
 
-    send = models.ForeignKey(Send, on_delete=models.PROTECT, related_name="deliveries")
+    # The foreign keys' own indexes are left out: the composite indexes below start with each of them.
+    send = models.ForeignKey(Send, on_delete=models.PROTECT, related_name="deliveries", db_index=False)
     # Copies of the send's network, sender and author so the history filters need no join.
     network = models.CharField(max_length=16, choices=NETWORK_CHOICES)
-    sender = models.ForeignKey(Sender, on_delete=models.PROTECT, related_name="deliveries")
+    sender = models.ForeignKey(Sender, on_delete=models.PROTECT, related_name="deliveries", db_index=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="deliveries"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="deliveries", db_index=False
     )
     message_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
-    ott_id = models.CharField(max_length=256, blank=True, db_index=True)
-    user_reference = models.CharField(max_length=256, blank=True, db_index=True)
-    payload = models.JSONField(help_text="The exact request body sent")
+    ott_id = models.CharField(max_length=256, blank=True)
+    user_reference = models.CharField(max_length=256, blank=True)
+    # The body is not stored: messages.bodies rebuilds it, byte for byte, from the send's template,
+    # the messageKey, the recipient and this.
+    message = models.TextField(blank=True, help_text="This recipient's filled message (JSON); empty: the template's")
     status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
@@ -261,7 +266,7 @@ class Delivery(models.Model):
         default=False, help_text="The last attempt may have reached Marketing Cloud: ask before resending"
     )
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    ott_request_id = models.CharField(max_length=100, blank=True, db_index=True)
+    ott_request_id = models.CharField(max_length=100, blank=True)
     error_code = models.IntegerField(null=True, blank=True)
     error_message = models.TextField(blank=True)
     validation_errors = models.JSONField(default=list, blank=True)
@@ -277,6 +282,8 @@ class Delivery(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # Triggers keep the send's counts (SendCount): SQLite drops them when a migration alters this
+        # table, so such a migration puts them back (see 0016).
         # Newest first by id (ids grow with time): keyset pagination on one column, and each filter
         # has an index that yields its rows already in that order.
         ordering = ["-id"]
@@ -289,6 +296,11 @@ class Delivery(models.Model):
             models.Index(fields=["created_at"], name="delivery_created"),
             models.Index(fields=["send", "status"], name="delivery_send_status"),
             models.Index(fields=["status", "lease_until"], name="delivery_lease"),
+            # Search: exact ottRequestId; an ottId or userReference that is or starts with the words
+            # (on PostgreSQL the pattern operator class serves both; SQLite ignores it).
+            models.Index(fields=["ott_request_id"], name="delivery_ott_request_id"),
+            models.Index(fields=["ott_id"], name="delivery_ott_id", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["user_reference"], name="delivery_user_reference", opclasses=["varchar_pattern_ops"]),
             # The send page's figures besides the counts, each read from an index over its few rows.
             models.Index(fields=["send", "status"], condition=Q(network_error=True), name="delivery_network_error"),
             models.Index(
@@ -305,6 +317,16 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"Delivery {self.message_key}"
+
+    @property
+    def body(self) -> str:
+        """The exact request body, as JSON text (see messages.bodies)."""
+        return delivery_body(self)
+
+    @property
+    def payload(self) -> dict:
+        """The request body as data."""
+        return json.loads(self.body)
 
     @property
     def recipient(self) -> str:

@@ -126,9 +126,7 @@ def _go_through(send: Send, rows: Iterable[Row], messages: dict[int, dict | None
     was reached (the rows after are not gone through), else ALL.
     `messages` (line -> message): each row's own message, which no placeholder is filled in (a retry
     sends again what the first send had)."""
-    judge = RowJudge(template=send.template, sender=send.sender)
-    if messages is not None:
-        judge.personal = False
+    judge = RowJudge(template=send.template, sender=send.sender, fill=messages is None)
     writer = DeliveryWriter(send)
     room = None
     if send.send_limit is not None:
@@ -218,13 +216,13 @@ def _prepare_audience(send: Send, *, enqueue_start: Callable, enqueue: Callable)
         finish(send, enqueue_start=enqueue_start, enqueue=enqueue, left_out=left_out)
 
 
-def _never_accepted(first: Send) -> tuple[list[tuple[str, str, dict]], int, int]:
+def _never_accepted(first: Send) -> tuple[list[tuple[str, str, str]], int, int]:
     """The failed deliveries of `first` that Marketing Cloud says it does not have (recipient and
-    message, in order); those it does have become `sent` (found_later). Returns (rows, found, unknown)."""
+    own filled message, in order); those it does have become `sent` (found_later). Returns (rows, found, unknown)."""
     failed = list(
         Delivery.objects.filter(send=first, status=Delivery.Status.FAILED)
         .order_by("id")
-        .only("id", "message_key", "ott_id", "user_reference", "payload")
+        .only("id", "message_key", "ott_id", "user_reference", "message")
     )
     client = shared_client()
     with ThreadPoolExecutor(max_workers=concurrency()) as pool:
@@ -234,7 +232,7 @@ def _never_accepted(first: Send) -> tuple[list[tuple[str, str, dict]], int, int]
         if found(answer):
             had.append(delivery.pk)
         elif getattr(answer, "found", None) is False:
-            rows.append((delivery.ott_id, delivery.user_reference, delivery.payload["message"]))
+            rows.append((delivery.ott_id, delivery.user_reference, delivery.message))
         else:
             unknown += 1  # the lookup failed: without proof it never arrived, it is not sent again
     lifecycle.found_later(had)
@@ -255,8 +253,7 @@ def _prepare_retry(send: Send, *, enqueue_start: Callable, enqueue: Callable) ->
         return
     after = send.prepared_line
     numbered = [Row(line, ott_id, reference) for line, (ott_id, reference, _) in enumerate(rows, start=1)]
-    template = send.template["message"]
-    messages = {line: None if message == template else message for line, (_, _, message) in enumerate(rows, 1)}
+    messages = {line: message for line, (_, _, message) in enumerate(rows, start=1)}
     ended = _go_through(send, numbered[after:], messages)
     if ended != CANCELED:
         left_out = len(rows) - send.prepared_line if ended == LIMITED else 0

@@ -47,19 +47,21 @@ class Outcome(NamedTuple):
     user_reference: str
     status: str  # SEND, REFUSED, SUPPRESSED or CAPPED
     reason: str  # why it is not sent, in words ("" when it is)
-    message: dict | None  # the filled `message` of the body; None: the template's message as it is
+    message: dict | str | None  # the filled `message` of the body (JSON text when kept from an earlier
+    # delivery, for a retry); None: the template's message as it is
 
 
 class RowJudge:
     """Judges rows for one send: its network, sender and frozen `template` (the body without
-    messageKey and to). Suppressions and caps are looked up once per batch."""
+    messageKey and to). Suppressions and caps are looked up once per batch. `fill=False`: no
+    placeholder is filled (the rows' messages were filled before: a retry)."""
 
-    def __init__(self, *, template: dict, sender: Sender, now: datetime | None = None):
+    def __init__(self, *, template: dict, sender: Sender, now: datetime | None = None, fill: bool = True):
         self.template = template
         self.sender = sender
         self.network = sender.network
         self.now = now or timezone.now()
-        self.personal = personalize.has_placeholders(template)
+        self.personal = fill and personalize.has_placeholders(template)
 
     def filled(self, values: dict[str, str]) -> dict:
         """The template's body filled for one recipient's values (keyed by column name, any case)."""

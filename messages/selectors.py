@@ -17,6 +17,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from messages.bodies import Bodies
 from messages.models import Delivery, Send, SendCount
 from ott.networks import NETWORKS
 
@@ -45,8 +46,8 @@ PREFIX_MIN_LENGTH = 4
 
 def prefix_match(column: str, prefix: str) -> Q:
     """Values of `column` that start with `prefix` (case-sensitive), in a form the column's index serves.
-    PostgreSQL: LIKE 'prefix%', served by the varchar_pattern_ops index Django adds beside every indexed
-    CharField. SQLite: its LIKE ignores case and so cannot use an index; a range in code point order can."""
+    PostgreSQL: LIKE 'prefix%', served by the column's varchar_pattern_ops index (Delivery.Meta).
+    SQLite: its LIKE ignores case and so cannot use an index; a range in code point order can."""
     if connection.vendor == "postgresql":
         return Q(**{f"{column}__startswith": prefix})
     return Q(**{f"{column}__gte": prefix, f"{column}__lt": prefix + "\U0010ffff"})
@@ -275,3 +276,8 @@ def sends_ahead(now, days: int = 7) -> tuple[list[Send], list[Send]]:
     timed = base.filter(scheduled_at__lt=now + timezone.timedelta(days=days)).order_by("scheduled_at", "id")
     untimed = base.filter(status=Send.Status.PENDING_APPROVAL, scheduled_at__isnull=True).order_by("created_at", "id")
     return list(timed), list(untimed)
+
+
+def send_bodies(send_id: int) -> Bodies:
+    """The request bodies of the send `send_id` (see messages.bodies)."""
+    return Bodies(Send.objects.values_list("template", flat=True).get(pk=send_id))

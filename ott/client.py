@@ -208,16 +208,24 @@ class OttClient:
         return session
 
     def _http(
-        self, method: str, url: str, *, headers: dict | None = None, json: Any = None, params: dict | None = None
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict | None = None,
+        json: Any = None,
+        params: dict | None = None,
+        data: bytes | None = None,
     ) -> tuple[requests.Response | None, Failed | None, int]:
         started = time.monotonic()
         session = self.session
         try:
             # Prepared here and handed to Session.send: Session.request would merge the environment,
             # cookies, auth and hooks again on every call, none of which this client uses.
-            request = requests.Request(
-                method, url, headers={**session.headers, **(headers or {})}, json=json, params=params
-            )
+            headers = {**session.headers, **(headers or {})}
+            if data is not None:
+                headers["Content-Type"] = "application/json"
+            request = requests.Request(method, url, headers=headers, json=json, params=params, data=data)
             response = session.send(
                 request.prepare(), timeout=self.timeout, proxies=session.proxies, verify=session.verify
             )
@@ -286,9 +294,12 @@ class OttClient:
         raise AssertionError("unreachable")
 
     # --- the API ----------------------------------------------------------------------------------
-    def send(self, body: dict) -> Outcome:
-        """`POST /ott/v1/send`."""
-        response, failure, latency = self._rest("POST", "/ott/v1/send", json=body)
+    def send(self, body: dict | str) -> Outcome:
+        """`POST /ott/v1/send` of `body`: data, or JSON text posted as it is."""
+        if isinstance(body, str):
+            response, failure, latency = self._rest("POST", "/ott/v1/send", data=body.encode())
+        else:
+            response, failure, latency = self._rest("POST", "/ott/v1/send", json=body)
         if failure:
             return failure
         outcome = _classify(response, latency)

@@ -37,8 +37,11 @@ def reason(outcome) -> str:
     return outcome.message if isinstance(outcome, Rejected) else getattr(outcome, "reason", str(outcome))
 
 
-def delivery_attempt(client: OttClient, delivery: Delivery, gate: SenderGate, stop: threading.Event) -> Result:
-    """Asks the status endpoint first when a previous try may have reached Marketing Cloud, and after a
+def delivery_attempt(
+    client: OttClient, delivery: Delivery, body: str, gate: SenderGate, stop: threading.Event
+) -> Result:
+    """Posts `body` (the delivery's, messages.bodies). Asks the status endpoint first when a previous
+    try may have reached Marketing Cloud, and after a
     last try that may have. Posts nothing once `stop` is set (its send was canceled or paused), nor
     while its sender is held (see engine.gate)."""
     if stop.is_set():
@@ -60,7 +63,7 @@ def delivery_attempt(client: OttClient, delivery: Delivery, gate: SenderGate, st
         held = None if stop.is_set() else hold
         return Result(delivery, None, timezone.now(), asked, posted=False, held=held)
     at = timezone.now()
-    outcome = client.send(delivery.payload)
+    outcome = client.send(body)
     gate.report(delivery.sender_id, outcome)
     if isinstance(outcome, Failed) and outcome.ambiguous and delivery.attempts >= settings.OTT_SEND_MAX_ATTEMPTS:
         final = lookup(client, delivery)

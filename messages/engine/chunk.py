@@ -21,11 +21,13 @@ from django.utils import timezone
 
 from audiences.suppressions import suppressed
 from messages import lifecycle
+from messages.bodies import delivery_body
 from messages.engine.attempt import Result, delivery_attempt
 from messages.engine.gate import Hold, SenderGate
 from messages.engine.record import Enqueue, record
 from messages.engine.runtime import concurrency, send_pool, sender_gate, shared_client
 from messages.models import SenderHold
+from messages.selectors import send_bodies
 from ott.client import OttClient
 from senders.models import Sender
 
@@ -43,6 +45,7 @@ class _Chunk:
         self.send_id, self.ids, self.enqueue, self.client, self.gate = send_id, ids, enqueue, client, gate
         self.sender = Sender.objects.get(sends__pk=send_id)
         self.sender_id = self.sender.pk
+        self.bodies = send_bodies(send_id)
         gate.set_rate(self.sender_id, self.sender.rate_limit)
         self.held: Hold | None = None  # its sender is held: stop claiming, take the rest up when it ends
         self.check_quiet_hours()
@@ -86,7 +89,8 @@ class _Chunk:
                 return
             self.cursor += len(take)
             for delivery in skip_suppressed(self.sender, claimed):
-                future = pool.submit(delivery_attempt, self.client, delivery, self.gate, self.stop)
+                body = delivery_body(delivery, self.bodies)
+                future = pool.submit(delivery_attempt, self.client, delivery, body, self.gate, self.stop)
                 self.running[future] = delivery.id
                 future.add_done_callback(self.finished.put)
 

@@ -3,7 +3,6 @@ with their attempt log, the leases still held renewed, and the retries enqueued 
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable
 from datetime import timedelta
@@ -13,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from messages import bulk, lifecycle
+from messages.bodies import kept_answer
 from messages.engine.attempt import Result, found, reason
 from messages.engine.watch import watch
 from messages.models import Attempt, Delivery, Send
@@ -34,7 +34,7 @@ def backoff(attempts: int, outcome: Failed) -> float:
 
 def _response_text(outcome) -> str:
     if isinstance(outcome, Accepted):
-        return json.dumps(outcome.body, ensure_ascii=False)[:RESPONSE_LIMIT]
+        return kept_answer(outcome.body, outcome.ott_request_id)[:RESPONSE_LIMIT]
     return (getattr(outcome, "raw_text", "") or "")[:RESPONSE_LIMIT]
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from messages.bodies import answer_text
 from messages.export import csv_lines
 from messages.fields import id_or_none
 from messages.filters import DeliveryFilterSet
@@ -54,10 +55,11 @@ def delivery_list(request):
 @capability_required("view_history")
 def delivery_detail(request, pk: int):
     delivery = get_object_or_404(Delivery.objects.select_related("send", "sender", "created_by"), pk=pk)
+    answer = answer_text(delivery)
     try:
-        response = json.dumps(redact(json.loads(delivery.response_body)), indent=2, ensure_ascii=False)
+        response = json.dumps(redact(json.loads(answer)), indent=2, ensure_ascii=False)
     except ValueError:
-        response = delivery.response_body
+        response = answer
     context = {
         "delivery": delivery,
         "payload": json.dumps(redact(delivery.payload), indent=2, ensure_ascii=False),

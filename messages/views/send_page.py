@@ -13,6 +13,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 
+from messages.bodies import Bodies, delivery_body
 from messages.models import Delivery, Send, SenderHold
 from messages.preview import template_bubbles
 from messages.progress import send_progress
@@ -94,8 +95,11 @@ def progress_context(request, send: Send) -> dict:
 
 
 def _first_payload(send: Send) -> str:
-    payload = Delivery.objects.filter(send=send).order_by("id").values_list("payload", flat=True).first()
-    return json.dumps(payload, indent=2, ensure_ascii=False) if payload is not None else ""
+    deliveries = Delivery.objects.filter(send=send).order_by("id")
+    first = deliveries.only("send_id", "message_key", "ott_id", "user_reference", "message").first()
+    if first is None:
+        return ""
+    return json.dumps(json.loads(delivery_body(first, Bodies(send.template))), indent=2, ensure_ascii=False)
 
 
 def _schedule_initial(send: Send) -> dict:

@@ -152,7 +152,7 @@ FINAL = Failed("HTTP 403", transient=False, http_status=403)
 )
 def test_each_outcome_maps_to_one_event(settings, outcome, attempts, stopped, posted, event):
     settings.OTT_SEND_MAX_ATTEMPTS = 5
-    delivery = Delivery(status=DS.SENDING, attempts=attempts, payload={})
+    delivery = Delivery(status=DS.SENDING, attempts=attempts)
     assert outcome_event(Result(delivery, outcome, NOW, posted=posted), NOW, stopped)[0] == event
     if event == "schedule_retry":
         assert delivery.next_attempt_at > NOW
@@ -185,7 +185,7 @@ def test_docs_show_the_same_transitions_as_the_code(heading, table):
 
 
 def test_a_delivery_found_by_a_lookup_keeps_the_ott_request_id_the_answer_carries():
-    delivery = Delivery(status=DS.SENDING, attempts=2, payload={}, needs_lookup=True)
+    delivery = Delivery(status=DS.SENDING, attempts=2, needs_lookup=True)
     answer = SendStatus(found=True, events=[{"event": "Sent"}], ott_request_id="r-9")
     assert outcome_event(Result(delivery, answer, NOW, posted=False), NOW, False)[0] == "mark_sent"
     assert delivery.ott_request_id == "r-9" and not delivery.needs_lookup

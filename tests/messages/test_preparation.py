@@ -63,8 +63,8 @@ def _audience(user, rows: list[tuple[str, dict]]):
 
 
 def _texts(send: Send) -> dict[str, str]:
-    rows = Delivery.objects.filter(send=send).order_by("id").values_list("ott_id", "payload")
-    return {ott_id: payload["message"]["contents"][0]["text"] for ott_id, payload in rows}
+    rows = Delivery.objects.filter(send=send).order_by("id")
+    return {d.ott_id: d.payload["message"]["contents"][0]["text"] for d in rows}
 
 
 def _prepared_detail(send: Send) -> str:
