@@ -25,7 +25,7 @@ from django.db import models
 from django.utils.dateparse import parse_datetime
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -177,7 +177,7 @@ class StartTimeField(serializers.DateTimeField):
 
     default_error_messages = {
         "invalid": format_lazy(
-            _lazy("Give the date and time in ISO 8601 with its offset, such as {example}."), example=ISO_EXAMPLE
+            gettext_lazy("Give the date and time in ISO 8601 with its offset, such as {example}."), example=ISO_EXAMPLE
         ),
     }
 
@@ -562,8 +562,8 @@ class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=send_actions.REASON_MAX,
         error_messages={
-            "required": _lazy("Say why the send is rejected: its author reads it."),
-            "null": _lazy("Say why the send is rejected: its author reads it."),
+            "required": gettext_lazy("Say why the send is rejected: its author reads it."),
+            "null": gettext_lazy("Say why the send is rejected: its author reads it."),
         },
         allow_blank=True,  # refused by the service, in its words
         help_text="Why (its author reads it on the send's timeline)",

@@ -16,7 +16,7 @@ from typing import Any
 from ott.native import line, messenger
 from ott.native.common import Finding
 from ott.networks import LINE, MESSENGER
-from ott.text import DEPTH_PROBLEM, too_deep
+from ott.text import MAX_DEPTH, too_deep
 from ott.words import _
 
 __all__ = ["Finding", "problems"]
@@ -29,5 +29,11 @@ def problems(network: str, payload: Any) -> list[Finding]:
     if not isinstance(payload, dict):
         return [Finding("", _("must be one JSON object: { … }."))]
     if too_deep(payload):
-        return [Finding("", _("the payload %(problem)s.") % {"problem": DEPTH_PROBLEM})]
+        return [
+            Finding(
+                "",
+                _("the payload is nested more than %(max)s levels deep; simplify it (at most %(max)s levels).")
+                % {"max": MAX_DEPTH},
+            )
+        ]
     return _CHECKS[network](payload)
