@@ -9,6 +9,8 @@ services the pages use (audiences/loading.py), so the rules and the messages are
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -63,7 +65,7 @@ class AudienceDetailSerializer(AudienceSerializer):
         read_only_fields = fields
 
     def get_refused_rows(self, audience: Audience) -> list[dict]:
-        data = [{"line": line, "reason": reason} for line, _, reason in audience.refused_lines]
+        data = [{"line": line, "reason": reason} for line, _text, reason in audience.refused_lines]
         return RefusedRowSerializer(data, many=True).data
 
 
@@ -71,7 +73,7 @@ class AudienceDetailSerializer(AudienceSerializer):
 class VarValueField(serializers.Field):
     """A column value: text, or a number (kept as its text); null is an empty cell."""
 
-    default_error_messages = {"invalid": "Give text or a number."}
+    default_error_messages = {"invalid": gettext_lazy("Give text or a number.")}
 
     def validate_empty_values(self, data):
         if data is None:
@@ -143,7 +145,8 @@ class UploadLimitMixin:
         self.request.data  # noqa: B018 (parse the body now: the limit notes what it refused)
         if self.limit.refused:
             megabytes = f"{self.upload_limit / 2**20:g} MB"
-            raise ValidationError({self.limit.refused: [f"The file is larger than {megabytes}; split it."]})
+            words = _("The file is larger than %(size)s; split it.") % {"size": megabytes}
+            raise ValidationError({self.limit.refused: [words]})
 
 
 def _invalid(exc: AudienceInvalid | SuppressionInvalid) -> ValidationError:
@@ -198,7 +201,7 @@ class AudienceViewSet(
         data = incoming.validated_data
         replaces = Audience.objects.filter(pk=data["replaces"]).first() if data.get("replaces") else None
         if data.get("replaces") and replaces is None:
-            raise ValidationError({"replaces": ["No audience has this id."]})
+            raise ValidationError({"replaces": [_("No audience has this id.")]})
         common = {"name": data["name"], "network": data["network"], "user": request.user, "replaces": replaces}
         try:
             if multipart:
@@ -360,6 +363,6 @@ class SuppressionViewSet(
             "unchanged": result.unchanged,
             "duplicates": result.duplicates,
             "refused": result.refused_count,
-            "refused_rows": [{"line": line, "reason": reason} for line, _, reason in result.refused],
+            "refused_rows": [{"line": line, "reason": reason} for line, _text, reason in result.refused],
         }
         return Response(ImportResultSerializer(body).data)

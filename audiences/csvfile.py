@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from django.utils.translation import gettext as _
+
 READ_CHUNK = 64 * 1024
 MAX_CELL = 2_000  # characters in one cell: room for a long URL, not for a pasted document
 # Bytes that are not UTF-8, as the "surrogateescape" error handler decodes them.
@@ -41,12 +43,14 @@ def records(file: BinaryIO) -> Iterator[tuple[int, list[str]]]:
             if not joined.strip():
                 continue
             if _NOT_UTF8.search(joined):
-                raise Unreadable(f"The file is not UTF-8 text (line {start} cannot be read). Save it as UTF-8.")
+                words = _("The file is not UTF-8 text (line %(line)s cannot be read). Save it as UTF-8.")
+                raise Unreadable(words % {"line": start})
             yield start, cells
     except csv.Error as exc:
-        raise Unreadable(f"The file is not valid CSV near line {reader.line_num}: {exc}.") from exc
+        words = _("The file is not valid CSV near line %(line)s: %(problem)s.")
+        raise Unreadable(words % {"line": reader.line_num, "problem": exc}) from exc
     except UnicodeError as exc:  # pragma: no cover - surrogateescape decodes every byte
-        raise Unreadable("The file is not UTF-8 text. Save it as UTF-8.") from exc
+        raise Unreadable(_("The file is not UTF-8 text. Save it as UTF-8.")) from exc
     finally:
         with contextlib.suppress(ValueError):  # the file was closed already
             text.detach()  # the caller's file stays open

@@ -24,13 +24,15 @@ from functools import partial
 from typing import BinaryIO
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audiences.csvfile import MAX_CELL, Unreadable, as_given, header_names, records
 from audiences.models import Audience, AudienceRow
 from messages.personalize import column_key
 from messages.recipients import MAX_REFUSED_KEPT, row_problems
 from ott.networks import NETWORKS
-from ott.text import PROBLEM, unsafe_path
+from ott.text import unsafe_path
 from ottportal import audit
 
 BATCH = 5_000
@@ -42,7 +44,7 @@ MAX_COLUMNS = 50
 MAX_COLUMN_NAME = 100
 RESERVED = ("ott_id", "user_reference")
 HEADER = "ott_id,user_reference"
-QUOTE_ADVICE = "put a value that holds a comma in double quotes."
+QUOTE_ADVICE = gettext_noop("put a value that holds a comma in double quotes.")
 
 
 class AudienceInvalid(Exception):
@@ -60,25 +62,30 @@ class AudienceInvalid(Exception):
 def _basics(name: str, network: str) -> None:
     errors = {}
     if not name.strip():
-        errors["name"] = ["Give the audience a name."]
+        errors["name"] = [_("Give the audience a name.")]
     elif len(name) > 200:
-        errors["name"] = [f"The name is {len(name):,} characters; at most 200 are allowed."]
+        errors["name"] = [_("The name is %(size)s characters; at most 200 are allowed.") % {"size": f"{len(name):,}"}]
     elif unsafe_path(name):
-        errors["name"] = [f"The name {PROBLEM}."]
+        errors["name"] = [_("The name must not contain NUL characters or unpaired surrogates (invalid Unicode).")]
     if network not in NETWORKS:
-        errors["network"] = [f"Choose a network: {' or '.join(NETWORKS)}."]
+        errors["network"] = [_("Choose a network: %(networks)s.") % {"networks": " or ".join(NETWORKS)}]
     if errors:
         raise AudienceInvalid(errors)
 
 
-def column_problem(name: str, position: int) -> str:
-    """Why a column name cannot be used ("" when it can)."""
+def column_problem(name: str, position: int, where: str = "") -> str:
+    """Why a column name cannot be used ("" when it can); `where` names the column (default: its
+    position in the header)."""
+    if not name or len(name) > MAX_COLUMN_NAME or unsafe_path(name):
+        column = where or _("Column %(position)s of the header") % {"position": position}
     if not name:
-        return f"Column {position} of the header has no name: name it, or delete the column."
+        return _("%(column)s has no name: name it, or delete the column.") % {"column": column}
     if len(name) > MAX_COLUMN_NAME:
-        return f"Column {position} of the header is {len(name):,} characters long; at most {MAX_COLUMN_NAME}."
+        words = _("%(column)s is %(size)s characters long; at most %(limit)s.")
+        return words % {"column": column, "size": f"{len(name):,}", "limit": MAX_COLUMN_NAME}
     if unsafe_path(name):
-        return f"Column {position} of the header {PROBLEM}."
+        words = _("%(column)s must not contain NUL characters or unpaired surrogates (invalid Unicode).")
+        return words % {"column": column}
     return ""
 
 
@@ -90,13 +97,15 @@ def _columns(names: list[str], found_in: str) -> list[str]:
         if problem := column_problem(name, position):
             problems.append(problem)
         elif key in seen:
-            problems.append(f"The column “{name}” is given twice (as “{seen[key]}” too); keep one.")
+            words = _("The column “%(name)s” is given twice (as “%(other)s” too); keep one.")
+            problems.append(words % {"name": name, "other": seen[key]})
         else:
             seen[key] = name
             if key not in RESERVED:
                 columns.append(name)
     if len(columns) > MAX_COLUMNS:
-        problems.append(f"The file has {len(columns)} columns of its own; at most {MAX_COLUMNS} are allowed.")
+        words = _("The file has %(count)s columns of its own; at most %(limit)s are allowed.")
+        problems.append(words % {"count": len(columns), "limit": MAX_COLUMNS})
     if problems:
         raise AudienceInvalid({found_in: problems})
     return columns
@@ -108,9 +117,11 @@ def value_problems(values: dict[str, str]) -> list[str]:
     problems = []
     for column, value in values.items():
         if len(value) > MAX_CELL:
-            problems.append(f"“{column}” is {len(value):,} characters; at most {MAX_CELL:,} are allowed.")
+            words = _("“%(column)s” is %(size)s characters; at most %(limit)s are allowed.")
+            problems.append(words % {"column": column, "size": f"{len(value):,}", "limit": f"{MAX_CELL:,}"})
         elif unsafe_path(value):
-            problems.append(f"“{column}” {PROBLEM}.")
+            words = _("“%(column)s” must not contain NUL characters or unpaired surrogates (invalid Unicode).")
+            problems.append(words % {"column": column})
     return problems
 
 
@@ -164,7 +175,12 @@ class _Loader:
         self.count += 1
         if self.count > self.max_rows:
             raise AudienceInvalid(
-                {"file": [f"An audience can have at most {self.max_rows:,} rows; this file has more. Split it."]}
+                {
+                    "file": [
+                        _("An audience can have at most %(max)s rows; this file has more. Split it.")
+                        % {"max": f"{self.max_rows:,}"}
+                    ]
+                }
             )
         found = row_problems(ott_id, user_reference, self.network) + list(problems)
         if found:
@@ -261,14 +277,14 @@ def _from_records(rows, *, name, network, user, file_name, replaces, one_off) ->
     try:
         first = next(rows, None)
         if first is None:
-            raise AudienceInvalid({"file": [f"The file is empty. Its first row must be the header {HEADER}."]})
+            empty = _("The file is empty. Its first row must be the header %(header)s.") % {"header": HEADER}
+            raise AudienceInvalid({"file": [empty]})
         names = header_names(first[1])
         keys = [column_key(name) for name in names]
         if "ott_id" not in keys:
             found = ",".join(names)[:200]
-            raise AudienceInvalid(
-                {"file": [f"The first row must be the header {HEADER}, then any columns of your own (found: {found})."]}
-            )
+            words = _("The first row must be the header %(header)s, then any columns of your own (found: %(found)s).")
+            raise AudienceInvalid({"file": [words % {"header": HEADER, "found": found}]})
         columns = _columns(names, "file")
     except Unreadable as exc:
         raise AudienceInvalid({"file": [str(exc)]}) from exc
@@ -285,13 +301,14 @@ def _from_records(rows, *, name, network, user, file_name, replaces, one_off) ->
             count = len(cells)
             problems = []
             if count > width and any(cell.strip() for cell in cells[width:]):
-                problems.append(f"This line has {count} cells and the header {width}: {QUOTE_ADVICE}")
+                words = _("This line has %(count)s cells and the header %(width)s: %(advice)s")
+                problems.append(words % {"count": count, "width": width, "advice": _(QUOTE_ADVICE)})
             values = {column: cells[position].strip() if position < count else "" for position, column in extra}
             problems += value_problems(values)
             ott_id = cells[id_at].strip() if id_at < count else ""
             user_reference = cells[ref_at].strip() if ref_at is not None and ref_at < count else ""
             loader.offer(line, partial(as_given, cells), ott_id, user_reference, values, problems)
-        return loader.finish("No valid recipient in this file (see the refused lines).")
+        return loader.finish(_("No valid recipient in this file (see the refused lines)."))
     except Unreadable as exc:
         discard(audience)
         raise AudienceInvalid({"file": [str(exc)]}) from exc
@@ -310,10 +327,15 @@ def audience_from_rows(
     _basics(name, network)
     recipients = list(recipients)
     if not recipients:
-        raise AudienceInvalid({"recipients": ["Give at least one recipient."]})
+        raise AudienceInvalid({"recipients": [_("Give at least one recipient.")]})
     if len(recipients) > MAX_JSON_ROWS:
         raise AudienceInvalid(
-            {"recipients": [f"At most {MAX_JSON_ROWS:,} recipients in one request; upload a CSV file for more."]}
+            {
+                "recipients": [
+                    _("At most %(max)s recipients in one request; upload a CSV file for more.")
+                    % {"max": f"{MAX_JSON_ROWS:,}"}
+                ]
+            }
         )
     errors: dict[str, list[str]] = {}
     spelled: dict[str, str] = {}  # column key -> the name as first given
@@ -322,18 +344,21 @@ def audience_from_rows(
         values = recipient.get("vars") or {}
         for name_given in values:
             key = column_key(name_given)
-            if problem := column_problem(name_given.strip(), 1):
-                problems.append(problem.replace("Column 1 of the header", f"The column “{name_given[:50]}”"))
+            where = _("The column “%(name)s”") % {"name": name_given[:50]}
+            if problem := column_problem(name_given.strip(), 1, where):
+                problems.append(problem)
             elif key in RESERVED:
-                problems.append(f"“{name_given}” is the recipient itself; give it outside vars.")
+                problems.append(_("“%(name)s” is the recipient itself; give it outside vars.") % {"name": name_given})
             elif spelled.setdefault(key, name_given.strip()) != name_given.strip():
-                problems.append(f"The column “{name_given}” is also spelled “{spelled[key]}”; use one spelling.")
+                words = _("The column “%(name)s” is also spelled “%(other)s”; use one spelling.")
+                problems.append(words % {"name": name_given, "other": spelled[key]})
         problems += value_problems(values)
         if problems:
             errors[f"recipients[{index}]"] = problems
     columns = list(spelled.values())
     if len(columns) > MAX_COLUMNS:
-        errors["recipients"] = [f"The recipients have {len(columns)} columns; at most {MAX_COLUMNS} are allowed."]
+        words = _("The recipients have %(count)s columns; at most %(limit)s are allowed.")
+        errors["recipients"] = [words % {"count": len(columns), "limit": MAX_COLUMNS}]
     if errors:
         raise AudienceInvalid(errors)
     audience = _new(name=name, network=network, user=user, file_name="", columns=columns, replaces=replaces)
@@ -344,7 +369,7 @@ def audience_from_rows(
             values = {column: given.get(column_key(column), "") for column in columns}
             ott_id, user_reference = recipient.get("ott_id", ""), recipient.get("user_reference", "")
             loader.offer(line, f"{ott_id},{user_reference}", ott_id, user_reference, values)
-        return loader.finish("No valid recipient.", "recipients")
+        return loader.finish(_("No valid recipient."), "recipients")
     except BaseException:
         discard(audience)
         raise

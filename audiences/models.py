@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ott.networks import NETWORK_CHOICES
 from ott.rules import RECIPIENT_LIMIT
@@ -43,8 +45,8 @@ class Audience(models.Model):
     """A named list of recipients of one network, uploaded once and sent to any number of times."""
 
     class Status(models.TextChoices):
-        LOADING = "loading", "Being uploaded"
-        READY = "ready", "Ready"
+        LOADING = "loading", _("Being uploaded")
+        READY = "ready", _("Ready")
 
     name = models.CharField(max_length=200)
     network = models.CharField(max_length=16, choices=NETWORK_CHOICES, db_index=True)
@@ -129,10 +131,10 @@ class Suppression(models.Model):
     """A recipient who must not be messaged on a network: by every sender (`sender` empty) or by one."""
 
     class Reason(models.TextChoices):
-        OPT_OUT = "opt_out", "Opted out"
-        COMPLAINT = "complaint", "Complained"
-        BLOCKED = "blocked", "Blocked the sender"
-        MANUAL = "manual", "Added by hand"
+        OPT_OUT = "opt_out", _("Opted out")
+        COMPLAINT = "complaint", _("Complained")
+        BLOCKED = "blocked", _("Blocked the sender")
+        MANUAL = "manual", _("Added by hand")
 
     network = models.CharField(max_length=16, choices=NETWORK_CHOICES)
     # A sender deleted from the portal takes its own entries with it (it cannot send any more); entries
@@ -175,10 +177,10 @@ class SuppressionChange(models.Model):
     keeps a copy of the entry, since the entry itself is gone."""
 
     class Action(models.TextChoices):
-        ADDED = "added", "Added"
-        UPDATED = "updated", "Changed"
-        IMPORTED = "imported", "Imported"
-        REMOVED = "removed", "Removed"
+        ADDED = "added", pgettext_lazy("a change to the suppression list", "Added")
+        UPDATED = "updated", pgettext_lazy("a change to the suppression list", "Changed")
+        IMPORTED = "imported", pgettext_lazy("a change to the suppression list", "Imported")
+        REMOVED = "removed", pgettext_lazy("a change to the suppression list", "Removed")
 
     suppression = models.ForeignKey(
         Suppression, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"

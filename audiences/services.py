@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audiences.loading import AudienceInvalid, audit_facts, discard
 from audiences.models import Audience, AudienceRow
@@ -77,7 +78,9 @@ def audience_mark_used(audience: Audience) -> bool:
         audience.first_used_at = now
         return True
     if not ready.exists():
-        raise AudienceError(f"“{audience.name}” is being uploaded or deleted; a send cannot use it.")
+        raise AudienceError(
+            _("“%(name)s” is being uploaded or deleted; a send cannot use it.") % {"name": audience.name}
+        )
     return False
 
 
@@ -93,16 +96,18 @@ def audience_is_used(audience: Audience) -> bool:
 
 def _unlocked(audience: Audience, doing: str) -> None:
     if audience_is_used(audience):
-        raise AudienceLocked(
-            f"“{audience.name}” was used by a send, so it cannot be {doing}. Upload a new version instead."
-        )
+        if doing == "renamed":
+            words = _("“%(name)s” was used by a send, so it cannot be renamed. Upload a new version instead.")
+        else:
+            words = _("“%(name)s” was used by a send, so it cannot be deleted. Upload a new version instead.")
+        raise AudienceLocked(words % {"name": audience.name})
 
 
 def audience_rename(*, audience: Audience, name: str, user) -> Audience:
     """Give an unused audience a new name. Raises AudienceLocked, or AudienceInvalid (`name`)."""
     name = name.strip()
     if not name or len(name) > 200:
-        raise AudienceInvalid({"name": ["Give a name of 1 to 200 characters."]})
+        raise AudienceInvalid({"name": [_("Give a name of 1 to 200 characters.")]})
     with transaction.atomic():
         audience = Audience.objects.select_for_update().get(pk=audience.pk)
         _unlocked(audience, "renamed")
@@ -120,7 +125,8 @@ def audience_delete(*, audience: Audience, user) -> None:
         audience = Audience.objects.select_for_update().get(pk=audience.pk)
         _unlocked(audience, "deleted")
         if not audience.is_ready and (timezone.now() - audience.created_at).total_seconds() < STALE_LOADING_SECONDS:
-            raise AudienceError(f"“{audience.name}” is still being uploaded; delete it once the upload has finished.")
+            words = _("“%(name)s” is still being uploaded; delete it once the upload has finished.")
+            raise AudienceError(words % {"name": audience.name})
         Audience.objects.filter(pk=audience.pk).update(status=Audience.Status.LOADING)
         audit.record("audience.delete", user=user, obj=audience, before=audit_facts(audience))
     discard(audience)

@@ -24,6 +24,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.db import models
 from django.utils.dateparse import parse_datetime
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -55,7 +58,7 @@ from messages.services import (
     send_create,
 )
 from ott.payloads import BLOCK_FIELDS, Block, Message, build_send_body
-from ott.text import DEPTH_PROBLEM, newlines, newlines_in, too_deep
+from ott.text import MAX_DEPTH, newlines, newlines_in, too_deep
 from ottportal import idempotency
 from ottportal.models import UserSettings
 from ottportal.roles import CapabilityPermission
@@ -72,7 +75,8 @@ class PayloadField(serializers.JSONField):
 
     def to_internal_value(self, data):
         if where := too_deep(data, "native_payload"):
-            raise ValidationError(f"{where} {DEPTH_PROBLEM}.")
+            words = _("%(where)s is nested more than %(max)s levels deep; simplify it (at most %(max)s levels).")
+            raise ValidationError(words % {"where": where, "max": MAX_DEPTH})
         return newlines_in(super().to_internal_value(data))
 
 
@@ -174,7 +178,9 @@ class StartTimeField(serializers.DateTimeField):
     offset in the server's zone, and the send must not start at a time its author did not mean."""
 
     default_error_messages = {
-        "invalid": f"Give the date and time in ISO 8601 with its offset, such as {ISO_EXAMPLE}.",
+        "invalid": format_lazy(
+            gettext_lazy("Give the date and time in ISO 8601 with its offset, such as {example}."), example=ISO_EXAMPLE
+        ),
     }
 
     def to_internal_value(self, value):
@@ -215,7 +221,8 @@ class ScheduleMixin(serializers.Serializer):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValidationError(f"{value} is not a time zone: give an IANA name such as Asia/Tokyo or UTC.") from exc
+            words = _("%(zone)s is not a time zone: give an IANA name such as Asia/Tokyo or UTC.")
+            raise ValidationError(words % {"zone": value}) from exc
         return value
 
     def validate(self, attrs):
@@ -227,8 +234,11 @@ class ScheduleMixin(serializers.Serializer):
                 raise ValidationError(
                     {
                         "scheduled_at": [
-                            f"{at.isoformat()} is not a time in {zone}: its offset there is "
-                            f"{_offset(expected)} then ({local}). Give the offset of {zone}, or leave out time_zone."
+                            _(
+                                "%(at)s is not a time in %(zone)s: its offset there is %(offset)s then (%(local)s). "
+                                "Give the offset of %(zone)s, or leave out time_zone."
+                            )
+                            % {"at": at.isoformat(), "zone": zone, "offset": _offset(expected), "local": local}
                         ]
                     }
                 )
@@ -295,7 +305,7 @@ class SendRequestSerializer(ScheduleMixin):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         if (attrs.get("recipients") is None) == (attrs.get("audience") is None):
-            raise ValidationError({"recipients": ["Give either recipients or an audience (one of the two)."]})
+            raise ValidationError({"recipients": [_("Give either recipients or an audience (one of the two).")]})
         return attrs
 
 
@@ -554,8 +564,8 @@ class RejectSerializer(serializers.Serializer):
     reason = serializers.CharField(
         max_length=send_actions.REASON_MAX,
         error_messages={
-            "required": "Say why the send is rejected: its author reads it.",
-            "null": "Say why the send is rejected: its author reads it.",
+            "required": gettext_lazy("Say why the send is rejected: its author reads it."),
+            "null": gettext_lazy("Say why the send is rejected: its author reads it."),
         },
         allow_blank=True,  # refused by the service, in its words
         help_text="Why (its author reads it on the send's timeline)",

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audiences.models import Audience
 from audiences.services import AudienceError, audience_mark_used
@@ -27,7 +28,7 @@ from messages.recipients import row_problems
 from messages.tasks import enqueue_deliveries, enqueue_start, prepare, schedule_housekeeping
 from ott import rules
 from ott.payloads import BLOCK_FIELD_OF_KEY, Message, build_send_body, message_template
-from ott.text import DEPTH_PROBLEM, too_deep
+from ott.text import MAX_DEPTH, too_deep
 from ottportal import audit
 from senders.models import Sender
 
@@ -94,11 +95,13 @@ class DraftInvalid(Exception):
 
 def _inactive(sender: Sender) -> DraftProblem:
     active = ", ".join(f"{s.name} ({s.get_network_display()})" for s in Sender.objects.filter(is_active=True)[:5])
-    offer = f"Choose an active sender: {active}." if active else "Ask an admin to activate a sender."
+    offer = _("Choose an active sender: %(senders)s.") % {"senders": active} if active else ""
+    offer = offer or _("Ask an admin to activate a sender.")
     return DraftProblem(
         "sender",
-        f"{sender.name} is inactive: choose an active sender.",
-        advice=f"{sender.name} was deactivated by an admin, so nothing can be sent from it. {offer}",
+        _("%(sender)s is inactive: choose an active sender.") % {"sender": sender.name},
+        advice=_("%(sender)s was deactivated by an admin, so nothing can be sent from it. %(offer)s")
+        % {"sender": sender.name, "offer": offer},
     )
 
 
@@ -109,7 +112,8 @@ def draft_check(*, sender: Sender, message: Message) -> tuple[dict | None, list[
     problems = [] if sender.is_active else [_inactive(sender)]
     for number, block in enumerate(message.blocks, start=1):
         if where := too_deep(block.native_payload, "native_payload"):
-            problems.append(DraftProblem("native_payload", f"{where} {DEPTH_PROBLEM}.", number))
+            words = _("%(where)s is nested more than %(max)s levels deep; simplify it (at most %(max)s levels).")
+            problems.append(DraftProblem("native_payload", words % {"where": where, "max": MAX_DEPTH}, number))
     if any(problem.field == "native_payload" for problem in problems):
         return None, problems
     body = build_send_body(message, message_key=SAMPLE_MESSAGE_KEY, ott_id=SAMPLE_OTT_ID)
@@ -125,7 +129,7 @@ def checkable(body: dict) -> dict:
 def placeholder_problems(body: dict) -> list[DraftProblem]:
     out = []
     for problem in personalize.problems(body):
-        block, _, key = problem.path.partition("].")
+        block, _sep, key = problem.path.partition("].")
         field = BLOCK_FIELD_OF_KEY.get(key.split(".")[0].split("[")[0], "contents")
         out.append(DraftProblem(field, problem.message, int(block.removeprefix("contents["))))
     return out
@@ -150,7 +154,7 @@ def draft_problems_of(draft: Draft) -> dict[str, list[str]]:
 
 
 def _check(*, sender: Sender, message: Message) -> None:
-    _, problems = draft_check(sender=sender, message=message)
+    _body, problems = draft_check(sender=sender, message=message)
     if problems:
         raise DraftInvalid(problems)
 
@@ -206,7 +210,7 @@ def draft_update(*, draft: Draft, name: str, sender: Sender, message: Message, u
 
 
 def draft_duplicate(*, draft: Draft, owner) -> Draft:
-    name = f"Copy of {draft.name}"[: Draft._meta.get_field("name").max_length]
+    name = (_("Copy of %(name)s") % {"name": draft.name})[: Draft._meta.get_field("name").max_length]
     message = draft.to_message()
     _check(sender=draft.sender, message=message)
     with transaction.atomic():
@@ -265,12 +269,12 @@ def check_schedule(scheduled_at: datetime | None) -> datetime | None:
     if scheduled_at is None:
         return None
     if timezone.is_naive(scheduled_at):
-        raise SendRefused("Give the time with its time zone (an offset such as +09:00).", "scheduled_at")
+        raise SendRefused(_("Give the time with its time zone (an offset such as +09:00)."), "scheduled_at")
     now = timezone.now()
     if scheduled_at < now - SCHEDULE_PAST_GRACE:
-        raise SendRefused("The start time is in the past: choose a later time, or send now.", "scheduled_at")
+        raise SendRefused(_("The start time is in the past: choose a later time, or send now."), "scheduled_at")
     if scheduled_at > now + SCHEDULE_AHEAD_MAX:
-        raise SendRefused("The start time is more than a year ahead: choose an earlier time.", "scheduled_at")
+        raise SendRefused(_("The start time is more than a year ahead: choose an earlier time."), "scheduled_at")
     return scheduled_at
 
 
@@ -292,29 +296,37 @@ def _source(draft: Draft, audience: Audience | None, recipients: list, empty_ok:
     """(total, columns, field naming the recipients) of the send's recipients, or SendRefused."""
     if audience is None:
         if not recipients and not empty_ok:
-            raise SendRefused("There is no valid recipient to send to.", "recipients")
+            raise SendRefused(_("There is no valid recipient to send to."), "recipients")
         return len(recipients), _columns_of(recipients), "recipients"
     network = draft.sender.get_network_display()
     if audience.network != draft.sender.network:
-        raise SendRefused(
-            f"“{audience.name}” is an audience of {audience.get_network_display()}; this draft sends on {network}. "
-            f"Choose an audience of {network}.",
-            "audience",
+        words = _(
+            "“%(audience)s” is an audience of %(its_network)s; this draft sends on %(network)s. "
+            "Choose an audience of %(network)s."
         )
+        values = {"audience": audience.name, "its_network": audience.get_network_display(), "network": network}
+        raise SendRefused(words % values, "audience")
     if not audience.is_ready:
-        raise SendRefused(f"“{audience.name}” is still being uploaded; a send can use it once it is ready.", "audience")
+        words = _("“%(audience)s” is still being uploaded; a send can use it once it is ready.")
+        raise SendRefused(words % {"audience": audience.name}, "audience")
     return audience.size, list(audience.columns), "audience"
 
 
 def _missing(template: dict, columns: list[str], field: str) -> None:
     if missing := personalize.missing_columns(template, columns):
         names = ", ".join(f"“{name}”" for name in missing)
-        what = "the audience has" if field == "audience" else "the recipients have"
-        raise SendRefused(
-            f"The message uses {names}, but {what} no such column. Add the column, or give the placeholder "
-            f'a default ({{{{ {missing[0]} | default: "..." }}}}).',
-            field,
-        )
+        if field == "audience":
+            words = _(
+                "The message uses %(names)s, but the audience has no such column. Add the column, or give the "
+                "placeholder a default (%(example)s)."
+            )
+        else:
+            words = _(
+                "The message uses %(names)s, but the recipients have no such column. Add the column, or give the "
+                "placeholder a default (%(example)s)."
+            )
+        example = f'{{{{ {missing[0]} | default: "..." }}}}'
+        raise SendRefused(words % {"names": names, "example": example}, field)
 
 
 def send_check(
@@ -327,10 +339,12 @@ def send_check(
     a dry run of a list with no valid row lists its refused rows instead)."""
     sender = draft.sender
     if not sender.is_active:
-        raise SendRefused(f"{sender.name} is inactive: no new send can start from it. Choose an active sender.")
+        words = _("%(sender)s is inactive: no new send can start from it. Choose an active sender.")
+        raise SendRefused(words % {"sender": sender.name})
     total, columns, field = _source(draft, audience, recipients, empty_ok)
     if problems := draft_problems_of(draft):
-        raise SendRefused("The draft cannot be sent: " + " ".join(m for errors in problems.values() for m in errors))
+        reasons = " ".join(m for errors in problems.values() for m in errors)
+        raise SendRefused(_("The draft cannot be sent: %(reasons)s") % {"reasons": reasons})
     _missing(message_template(draft.to_message()), columns, field)
     return total
 
@@ -435,11 +449,11 @@ def send_test(draft: Draft, user) -> Send:
     recipients = [tuple(row) for row in settings_of(user).test_recipients.get(draft.sender.network, [])]
     for number, (ott_id, user_reference) in enumerate(recipients, start=1):
         if problems := row_problems(ott_id, user_reference, draft.sender.network):
-            raise SendRefused(f"Test recipient {number}: {' '.join(problems)} Correct it in Your settings.")
+            words = _("Test recipient %(number)s: %(problems)s Correct it in Your settings.")
+            raise SendRefused(words % {"number": number, "problems": " ".join(problems)})
     if not recipients:
-        raise SendRefused(
-            f"You have no test recipients on {draft.sender.get_network_display()} yet: add them in Your settings."
-        )
+        words = _("You have no test recipients on %(network)s yet: add them in Your settings.")
+        raise SendRefused(words % {"network": draft.sender.get_network_display()})
     return send_create(draft=draft, recipients=recipients, user=user, is_test=True)
 
 
@@ -455,7 +469,7 @@ def send_recipient_list(list_id, user, **options) -> Send:
             .first()
         )
         if pending is None:
-            raise SendRefused("This list was already sent.")
+            raise SendRefused(_("This list was already sent."))
         return send_create(
             draft=pending.draft,
             recipients=pending.recipients,

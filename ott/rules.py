@@ -23,7 +23,8 @@ from typing import Any
 from ott import native
 from ott.networks import CONTENT_TYPES, MESSAGE_TAGS, MESSAGING_TYPES, NETWORKS, NOTIFICATION_TYPES, Network
 from ott.payloads import BLOCK_KEYS
-from ott.text import PROBLEM, unsafe_path
+from ott.text import unsafe_path
+from ott.words import _, ngettext
 
 # Error codes. 10006 (envelope) and 10002 ("... must be provided") are documented; the others are ours.
 ENVELOPE = 10006
@@ -175,11 +176,11 @@ def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
         yield missing("from", "From object must be provided")
     else:
         if not _provided(sender.get("senderId")):
-            yield missing("from.senderId", "Sender Id must be provided", "Choose a sender.")
+            yield missing("from.senderId", "Sender Id must be provided", _("Choose a sender."))
         if not _provided(sender.get("senderType")):
-            yield missing("from.senderType", "Sender Type must be provided", "Choose a sender.")
+            yield missing("from.senderType", "Sender Type must be provided", _("Choose a sender."))
         elif network is None:
-            yield invalid("from.senderType", "Sender Type must be one of: line, messenger", "Choose a sender.")
+            yield invalid("from.senderType", "Sender Type must be one of: line, messenger", _("Choose a sender."))
 
     recipient = body.get("to")
     if not isinstance(recipient, dict):  # `"to": {}` is a To object, without ids (answered below)
@@ -192,21 +193,21 @@ def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
     elif not blocks:
         contents = message.get("contents")
         if _provided(contents) and not isinstance(contents, list):
-            yield invalid("message.contents", "Message contents must be a list of content objects", "Add a block.")
+            yield invalid("message.contents", "Message contents must be a list of content objects", _("Add a block."))
         else:
-            yield missing("message.contents", "Message contents must be provided", "Add at least one block.")
+            yield missing("message.contents", "Message contents must be provided", _("Add at least one block."))
 
     for index, block in blocks:
         if not isinstance(block, dict) or not _provided(block.get("type")):
             yield in_block(
-                index, "type", "Content Type for all message contents must be provided", "Choose the block's type."
+                index, "type", "Content Type for all message contents must be provided", _("Choose the block's type.")
             )
         elif _block_type(block) not in CONTENT_TYPES:
             yield in_block(
                 index,
                 "type",
                 "Content Type must be one of: text, image, audio, video, native",
-                "Choose text, image, audio, video or native.",
+                _("Choose text, image, audio, video or native."),
                 INVALID_VALUE,
             )
     for index, block in blocks:
@@ -215,7 +216,7 @@ def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
                 index,
                 "text",
                 "Text attribute must be provided for Text type Message Content",
-                "Type the text of this block, or remove the block.",
+                _("Type the text of this block, or remove the block."),
             )
     for index, block in blocks:
         kind = _block_type(block)
@@ -224,7 +225,7 @@ def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
                 index,
                 "url",
                 "Url attribute must be provided for Image, File, Audio and Video type Message Content",
-                f"Enter the address (https://…) of the {kind} file.",
+                _("Enter the address (https://…) of the %(type)s file.") % {"type": kind},
             )
     if network is not None:
         for index, block in blocks:
@@ -234,15 +235,16 @@ def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
                     index,
                     "altUrl",
                     f"AltUrl attribute must be provided for Image and Video type Message Content on {network.label}",
-                    f"Enter a preview image address (https://…): {network.label} shows it before the {kind} opens.",
+                    _("Enter a preview image address (https://…): %(network)s shows it before the %(type)s opens.")
+                    % {"network": network.label, "type": kind},
                 )
             if kind in network.duration_required_for and not _provided(block.get("duration")):
                 yield in_block(
                     index,
                     "duration",
                     f"Duration attribute must be provided for Audio type Message Content on {network.label}",
-                    f"Enter how long the audio plays, in milliseconds (13000 for 13 seconds): {network.label} "
-                    "needs it.",
+                    _("Enter how long the audio plays, in milliseconds (13000 for 13 seconds): %(network)s needs it.")
+                    % {"network": network.label},
                 )
     for index, block in blocks:
         if _block_type(block) == "native" and not _provided(block.get("nativePayload")):
@@ -250,7 +252,7 @@ def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
                 index,
                 "nativePayload",
                 "Native Payload attribute must be provided for Native type Message Content",
-                "Paste the network's own message object (JSON) into this block.",
+                _("Paste the network's own message object (JSON) into this block."),
             )
 
     if not _provided(body.get("validityPeriod")):
@@ -265,8 +267,12 @@ def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
             f"Message object cannot contain more than {network.max_contents} message objects",
             TOO_MANY_CONTENTS,
             "contract",
-            advice=f"{network.label} takes at most {most} block{'s' if most > 1 else ''} per message: remove "
-            f"{extra} (or choose another sender).",
+            advice=ngettext(
+                "%(network)s takes at most %(most)s block per message: remove %(extra)s (or choose another sender).",
+                "%(network)s takes at most %(most)s blocks per message: remove %(extra)s (or choose another sender).",
+                most,
+            )
+            % {"network": network.label, "most": most, "extra": extra},
         )
     if network.needs_custom_keys and isinstance(message, dict):
         keys = custom_keys(message)
@@ -274,13 +280,14 @@ def _contract(body: dict, network: Network | None) -> Iterator[Problem]:
             yield missing(
                 "message.customKeys.messagingType",
                 "MessagingType must be provided as a Custom Key",
-                f"Choose a messaging type: {network.label} needs one (Update for most messages).",
+                _("Choose a messaging type: %(network)s needs one (Update for most messages).")
+                % {"network": network.label},
             )
         elif _text(keys["messagingType"]).strip().upper() == "MESSAGE_TAG" and not _provided(keys.get("tag")):
             yield missing(
                 "message.customKeys.tag",
                 "Tag must be provided as a Custom Key when MessagingType is provided as MESSAGE_TAG",
-                "Choose a tag: a tagged message (Message tag) must say what kind of update it is.",
+                _("Choose a tag: a tagged message (Message tag) must say what kind of update it is."),
             )
     if isinstance(recipient, dict):
         has_ott_id = _provided(recipient.get("ottId"))
@@ -301,11 +308,16 @@ def recipient_problems(value: Any, field: str) -> list[str]:
     text = _text(value)
     problems = []
     if len(text) > RECIPIENT_LIMIT:
-        problems.append(f"{field} is {len(text):,} characters; at most {RECIPIENT_LIMIT} are allowed.")
+        problems.append(
+            _("%(field)s is %(size)s characters; at most %(limit)s are allowed.")
+            % {"field": field, "size": f"{len(text):,}", "limit": RECIPIENT_LIMIT}
+        )
     if _CONTROL.search(text):
-        problems.append(f"{field} must not contain control characters.")
+        problems.append(_("%(field)s must not contain control characters.") % {"field": field})
     elif unsafe_path(text):
-        problems.append(f"{field} {PROBLEM}.")
+        problems.append(
+            _("%(field)s must not contain NUL characters or unpaired surrogates (invalid Unicode).") % {"field": field}
+        )
     return problems
 
 
@@ -324,33 +336,45 @@ def _url_problems(value: Any, field: str, network: Network) -> list[tuple[str, i
     if not _provided(value):
         return []
     if not isinstance(value, str):
-        return [(f"{field} must be a text URL.", NETWORK_URL, "", False)]
+        return [(_("%(field)s must be a text URL.") % {"field": field}, NETWORK_URL, "", False)]
     url = value.strip()
     problems = []
     lowered = url.lower()
     secure = lowered.startswith("https://") and len(url) > len("https://")
     plain = lowered.startswith("http://") and len(url) > len("http://")
     if network.https_only and not secure:
-        advice = f"Use a secure address that starts with https:// ({network.label} loads no other)."
-        problems.append((f"{field} must be an https:// URL.", NETWORK_URL, advice, False))
+        advice = _("Use a secure address that starts with https:// (%(network)s loads no other).") % {
+            "network": network.label
+        }
+        problems.append((_("%(field)s must be an https:// URL.") % {"field": field}, NETWORK_URL, advice, False))
     elif not network.https_only and plain:
         problems.append(
             (
-                f"{field} is not https://: {network.label} accepts it, but the file travels unencrypted.",
+                _("%(field)s is not https://: %(network)s accepts it, but the file travels unencrypted.")
+                % {"field": field, "network": network.label},
                 NETWORK_URL,
-                "Use https:// if the file's server offers it: the address stays private and every device loads it.",
+                _("Use https:// if the file's server offers it: the address stays private and every device loads it."),
                 True,
             )
         )
     elif not secure:
-        advice = "Enter the file's web address, starting with https://."
-        problems.append((f"{field} must be a web address (https://…).", NETWORK_URL, advice, False))
+        advice = _("Enter the file's web address, starting with https://.")
+        problems.append(
+            (_("%(field)s must be a web address (https://…).") % {"field": field}, NETWORK_URL, advice, False)
+        )
     if network.url_limit and len(url) > network.url_limit:
         problems.append(
             (
-                f"{field} is {len(url):,} characters; {network.label} allows at most {network.url_limit:,}.",
+                _("%(field)s is %(size)s characters; %(network)s allows at most %(limit)s.")
+                % {
+                    "field": field,
+                    "size": f"{len(url):,}",
+                    "network": network.label,
+                    "limit": f"{network.url_limit:,}",
+                },
                 NETWORK_URL,
-                f"Use a shorter address: at most {network.url_limit:,} characters (this one has {len(url):,}).",
+                _("Use a shorter address: at most %(limit)s characters (this one has %(size)s).")
+                % {"limit": f"{network.url_limit:,}", "size": f"{len(url):,}"},
                 False,
             )
         )
@@ -359,26 +383,30 @@ def _url_problems(value: Any, field: str, network: Network) -> list[tuple[str, i
 
 def _block_network(index: int, block: dict, network: Network) -> Iterator[Problem]:
     kind = _block_type(block)
-    label = f"Block {index} ({kind or 'no type'})"
+    label = _("Block %(number)s (%(type)s)") % {"number": index, "type": kind or _("no type")}
     where = f"message.contents[{index}]"
 
     def problem(key: str, text: str, code: int, advice: str = "", path: str = "", warning: bool = False) -> Problem:
-        return Problem(f"{where}.{path or key}", f"{label}: {text}", code, "network", index, key, advice, warning)
+        said = _("%(block)s: %(problem)s") % {"block": label, "problem": text}
+        return Problem(f"{where}.{path or key}", said, code, "network", index, key, advice, warning)
 
     text = block.get("text")
     if _provided(text):
         if not isinstance(text, str):
-            yield problem("text", "text must be a string.", NETWORK_FORMAT)
+            yield problem("text", _("text must be a string."), NETWORK_FORMAT)
         else:
             size = network.measure_text(text)
             if size > network.text_limit:
-                yield problem(
-                    "text",
-                    f"text is {size:,} {network.text_unit}; {network.label} allows at most {network.text_limit:,}.",
-                    NETWORK_LENGTH,
-                    f"Shorten the text to {network.text_limit:,} characters: it has {size:,}"
-                    f"{' (' + network.text_hint + ')' if network.text_hint else ''}.",
-                )
+                sizes = {"size": f"{size:,}", "network": network.label, "limit": f"{network.text_limit:,}"}
+                if network.counts_utf16:
+                    text_problem = _("text is %(size)s UTF-16 code units; %(network)s allows at most %(limit)s.")
+                    advice = _(
+                        "Shorten the text to %(limit)s characters: it has %(size)s (%(network)s counts an emoji as 2)."
+                    )
+                else:
+                    text_problem = _("text is %(size)s characters; %(network)s allows at most %(limit)s.")
+                    advice = _("Shorten the text to %(limit)s characters: it has %(size)s.")
+                yield problem("text", text_problem % sizes, NETWORK_LENGTH, advice % sizes)
     for field in ("url", "altUrl"):
         for message, code, advice, warning in _url_problems(block.get(field), field, network):
             yield problem(field, message, code, advice, warning=warning)
@@ -386,38 +414,41 @@ def _block_network(index: int, block: dict, network: Network) -> Iterator[Proble
     if _provided(duration) and not _is_whole_positive(duration):
         yield problem(
             "duration",
-            "duration must be a positive whole number of milliseconds.",
+            _("duration must be a positive whole number of milliseconds."),
             NETWORK_DURATION,
-            "Enter the length as a whole number of milliseconds (13000 for 13 seconds).",
+            _("Enter the length as a whole number of milliseconds (13000 for 13 seconds)."),
         )
     for field in ("isReusable", "attachmentId"):
         if field in block and block[field] not in (None, "", False) and not network.supports_attachment_reuse:
             yield problem(
                 field,
-                f"{field} is only supported for Messenger.",
+                _("%(field)s is only supported for Messenger.") % {"field": field},
                 NETWORK_UNSUPPORTED,
-                f"Clear this field: {network.label} does not reuse attachments.",
+                _("Clear this field: %(network)s does not reuse attachments.") % {"network": network.label},
             )
     if "isReusable" in block and block["isReusable"] is not None and not isinstance(block["isReusable"], bool):
-        yield problem("isReusable", "isReusable must be true or false.", NETWORK_FORMAT)
+        yield problem("isReusable", _("isReusable must be true or false."), NETWORK_FORMAT)
     attachment_id = block.get("attachmentId")
     if attachment_id is not None and (isinstance(attachment_id, bool) or not isinstance(attachment_id, (str, int))):
-        yield problem("attachmentId", "attachmentId must be a string or a number.", NETWORK_FORMAT)
+        yield problem("attachmentId", _("attachmentId must be a string or a number."), NETWORK_FORMAT)
     if kind == "native" and _provided(block.get("nativePayload")):
         payload = block["nativePayload"]
         if not isinstance(payload, dict):
             yield problem(
                 "nativePayload",
-                "nativePayload must be a JSON object.",
+                _("nativePayload must be a JSON object."),
                 NETWORK_NATIVE,
-                "Write the native payload as one JSON object: { … }.",
+                _("Write the native payload as one JSON object: { … }."),
             )
         else:
             for finding in native.problems(network.name, payload):
                 # The path inside the payload is part of the message, so the API, the sandbox's Error
                 # event and the composer all say where: "quickReply.items[14].action.label: …".
-                text = f"{finding.path}: {finding.message}" if finding.path else finding.message
-                advice = f"In the native payload, at {text}" if finding.path else text[:1].upper() + text[1:]
+                if finding.path:
+                    text = _("%(path)s: %(problem)s") % {"path": finding.path, "problem": finding.message}
+                    advice = _("In the native payload, at %(problem)s") % {"problem": text}
+                else:
+                    text, advice = finding.message, finding.message[:1].upper() + finding.message[1:]
                 path = f"nativePayload.{finding.path}" if finding.path else ""
                 yield problem("nativePayload", text, NETWORK_NATIVE, advice, path, finding.warning)
 
@@ -429,14 +460,16 @@ def _network(body: dict, network: Network) -> Iterator[Problem]:
             size = len(_text(value))
             yield Problem(
                 field,
-                f"{field} is {size:,} characters; at most {KEY_LIMIT}.",
+                _("%(field)s is %(size)s characters; at most %(limit)s.")
+                % {"field": field, "size": f"{size:,}", "limit": KEY_LIMIT},
                 NETWORK_LENGTH,
                 "network",
-                advice=f"Shorten it to {KEY_LIMIT} characters (it has {size:,}).",
+                advice=_("Shorten it to %(limit)s characters (it has %(size)s).")
+                % {"limit": KEY_LIMIT, "size": f"{size:,}"},
             )
     validity = body.get("validityPeriod")
     if _provided(validity) and not _is_whole_positive(validity):
-        yield Problem("validityPeriod", "validityPeriod must be a positive whole number.", NETWORK_FORMAT, "network")
+        yield Problem("validityPeriod", _("validityPeriod must be a positive whole number."), NETWORK_FORMAT, "network")
     recipient = body.get("to")
     if isinstance(recipient, dict):
         for field in ("ottId", "userReference"):
@@ -454,10 +487,10 @@ def _network(body: dict, network: Network) -> Iterator[Problem]:
             if _provided(value) and value not in allowed:
                 yield Problem(
                     f"message.customKeys.{field}",
-                    f"{field} must be one of {', '.join(allowed)}.",
+                    _("%(field)s must be one of %(values)s.") % {"field": field, "values": ", ".join(allowed)},
                     NETWORK_ENUM,
                     "network",
-                    advice="Choose one of the listed values.",
+                    advice=_("Choose one of the listed values."),
                 )
     for index, block in _blocks(body):
         if isinstance(block, dict):

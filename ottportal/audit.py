@@ -23,63 +23,66 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from ottportal.models import AuditEntry
 
 GENESIS = "0" * 64  # the `prev_hash` of entry 1
 LOCK_KEY = 0x0A0D17  # PostgreSQL advisory lock id of the chain's writers
 
-# What each action is called on the audit page; the part before the dot is its kind.
+# What each action is called on the audit page (translated when shown; entries store the code); the part
+# before the dot is its kind.
 ACTIONS = {
-    "auth.login": "Login",
-    "auth.logout": "Logout",
-    "auth.login_failed": "Failed login",
-    "role.add": "Role given",
-    "role.remove": "Role taken away",
-    "token.create": "API token made",
-    "token.revoke": "API token revoked",
-    "draft.create": "Draft created",
-    "draft.copy": "Draft created as a copy",
-    "draft.edit": "Draft changed",
-    "draft.delete": "Draft deleted",
-    "send.create": "Send created",
-    "send.approve": "Send approved",
-    "send.reject": "Send rejected",
-    "send.schedule": "Send scheduled",
-    "send.reschedule": "Send rescheduled",
-    "send.pause": "Send paused",
-    "send.resume": "Send resumed",
-    "send.cancel": "Send canceled",
-    "send.retry_failed": "Failed deliveries retried",
-    "audience.upload": "Audience uploaded",
-    "audience.rename": "Audience renamed",
-    "audience.delete": "Audience deleted",
-    "suppression.add": "Suppression added",
-    "suppression.update": "Suppression changed",
-    "suppression.import": "Suppressions imported",
-    "suppression.remove": "Suppression removed",
-    "sender.register": "Sender registered",
-    "sender.reregister": "Sender re-registered",
-    "sender.import": "Sender imported",
-    "sender.update": "Sender updated",
-    "sender.delete": "Sender deleted",
-    "export.history": "History exported",
-    "export.suppressions": "Suppression list exported",
-    "export.audit": "Audit log exported",
+    "auth.login": _("Login"),
+    "auth.logout": _("Logout"),
+    "auth.login_failed": _("Failed login"),
+    "role.add": _("Role given"),
+    "role.remove": _("Role taken away"),
+    "token.create": _("API token made"),
+    "token.revoke": _("API token revoked"),
+    "draft.create": _("Draft created"),
+    "draft.copy": _("Draft created as a copy"),
+    "draft.edit": _("Draft changed"),
+    "draft.delete": _("Draft deleted"),
+    "send.create": _("Send created"),
+    "send.approve": _("Send approved"),
+    "send.reject": _("Send rejected"),
+    "send.schedule": _("Send scheduled"),
+    "send.reschedule": _("Send rescheduled"),
+    "send.pause": _("Send paused"),
+    "send.resume": _("Send resumed"),
+    "send.cancel": _("Send canceled"),
+    "send.retry_failed": _("Failed deliveries retried"),
+    "audience.upload": _("Audience uploaded"),
+    "audience.rename": _("Audience renamed"),
+    "audience.delete": _("Audience deleted"),
+    "suppression.add": _("Suppression added"),
+    "suppression.update": _("Suppression changed"),
+    "suppression.import": _("Suppressions imported"),
+    "suppression.remove": _("Suppression removed"),
+    "sender.register": _("Sender registered"),
+    "sender.reregister": _("Sender re-registered"),
+    "sender.import": _("Sender imported"),
+    "sender.update": _("Sender updated"),
+    "sender.delete": _("Sender deleted"),
+    "export.history": _("History exported"),
+    "export.suppressions": _("Suppression list exported"),
+    "export.audit": _("Audit log exported"),
 }
 KINDS = {
-    "auth": "Sign-ins",
-    "role": "Roles",
-    "token": "API tokens",
-    "draft": "Drafts",
-    "send": "Sends",
-    "audience": "Audiences",
-    "suppression": "Suppression list",
-    "sender": "Senders",
-    "export": "Exports",
+    "auth": _("Sign-ins"),
+    "role": _("Roles"),
+    "token": _("API tokens"),
+    "draft": _("Drafts"),
+    "send": _("Sends"),
+    "audience": _("Audiences"),
+    "suppression": _("Suppression list"),
+    "sender": _("Senders"),
+    "export": _("Exports"),
 }
 # The change logs' past tenses ("updated") as the trail's verbs ("update").
 _VERBS = {
@@ -109,7 +112,9 @@ def action_of(kind: str, happened: str) -> str:
 
 
 def label_of(action: str) -> str:
-    return ACTIONS.get(action, action)
+    """What the page calls an action, in the viewer's language; an action the portal no longer has keeps
+    its code."""
+    return str(ACTIONS.get(action, action))
 
 
 # --- The request being handled ----------------------------------------------------------------------
@@ -177,6 +182,13 @@ def _text(value, limit: int | None = None) -> str:
     return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _label(obj) -> str:
+    """The object's name as stored: in English whatever the page's language (a suppression names its
+    reason), so that entries read alike and their hashes do not depend on who looked."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _text(obj if obj is not None else "", 200)
+
+
 def canonical(entry: AuditEntry) -> bytes:
     """What an entry's hash covers: every field but the user link (emptied when that account is
     deleted; the username stays) and the hash itself."""
@@ -241,7 +253,7 @@ def record(
         action=action,
         object_type=obj._meta.model_name if obj is not None else "",
         object_id=_text(obj.pk if obj is not None else "", 64),
-        object_label=_text(obj if obj is not None else "", 200),
+        object_label=_label(obj),
         detail=_text(detail),
         before=_clean(before),
         after=_clean(after),

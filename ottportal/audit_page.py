@@ -12,6 +12,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
 
 from audiences.csvfile import Echo, spreadsheet_cell
@@ -35,23 +37,29 @@ class AuditFilterSet(FilterSet):
     q = filters.CharFilter(
         method="search",
         max_length=200,
-        label="Search",
-        help_text="Any part of a username, an address, an object's name or number, or the detail",
+        label=gettext_lazy("Search"),
+        help_text=gettext_lazy("Any part of a username, an address, an object's name or number, or the detail"),
     )
     user = IdChoiceFilter(
-        choices=lambda: get_user_model().objects.order_by("username"), empty_label="Anyone", label="Who"
+        choices=lambda: get_user_model().objects.order_by("username"),
+        empty_label=gettext_lazy("Anyone"),
+        label=gettext_lazy("Who"),
     )
-    kind = filters.ChoiceFilter(choices=list(KINDS.items()), method="of_kind", empty_label="Any kind", label="Kind")
-    action = filters.ChoiceFilter(choices=list(ACTIONS.items()), empty_label="Any action")
-    after = _day("From", "On or after this day")
-    before = _day("To", "On or before this day")
+    kind = filters.ChoiceFilter(
+        choices=list(KINDS.items()), method="of_kind", empty_label=gettext_lazy("Any kind"), label=gettext_lazy("Kind")
+    )
+    action = filters.ChoiceFilter(
+        choices=list(ACTIONS.items()), empty_label=gettext_lazy("Any action"), label=gettext_lazy("Action")
+    )
+    after = _day(gettext_lazy("From"), gettext_lazy("On or after this day"))
+    before = _day(gettext_lazy("To"), gettext_lazy("On or before this day"))
 
     def clean_days(self) -> None:
         """A reversed range says so (instead of matching nothing)."""
         if self.is_valid():
             after, before = self.form.cleaned_data["after"], self.form.cleaned_data["before"]
             if after and before and after > before:
-                self.form.add_error("before", "The end date must be on or after the start date.")
+                self.form.add_error("before", _("The end date must be on or after the start date."))
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
@@ -125,7 +133,7 @@ def audit_csv_lines(entries: QuerySet) -> Iterator[str]:
 
 def _shown(value) -> str:
     if value in (None, "", [], {}):
-        return "(empty)"
+        return _("(empty)")
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     if isinstance(value, dict):

@@ -11,13 +11,13 @@ from datetime import timedelta
 from axes.helpers import get_cool_off, get_failure_limit
 from django.conf import settings
 from django.shortcuts import render
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 
 def human_duration(duration: timedelta | None) -> str:
     """ "15 minutes", "1 hour and 30 minutes", "45 seconds"; "a few minutes" when unknown."""
     if not duration or duration.total_seconds() <= 0:
-        return "a few minutes"
+        return gettext("a few minutes")
     seconds = int(duration.total_seconds())
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
@@ -29,7 +29,9 @@ def human_duration(duration: timedelta | None) -> str:
         (seconds, ngettext("%d second", "%d seconds", seconds)),
     ]
     parts = [text % count for count, text in units if count][:2]
-    return " and ".join(parts)
+    if len(parts) == 2:
+        return gettext("%(first)s and %(second)s") % {"first": parts[0], "second": parts[1]}
+    return parts[0]
 
 
 def lockout_response(request, original_response=None, credentials=None):

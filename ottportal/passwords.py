@@ -36,4 +36,8 @@ class StaffMinimumLengthValidator:
             )
 
     def get_help_text(self) -> str:
-        return f"Staff and admin passwords must contain at least {self.min_length} characters."
+        return ngettext(
+            "Staff and admin passwords must contain at least %(min_length)d character.",
+            "Staff and admin passwords must contain at least %(min_length)d characters.",
+            self.min_length,
+        ) % {"min_length": self.min_length}

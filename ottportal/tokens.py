@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from knox.auth import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -37,14 +38,18 @@ def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
     """A new token for `user`; returns the row and the key, which exists nowhere else afterwards."""
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Give the token a name, such as “CI pipeline”, to know later what uses it."})
+        raise ValidationError({"name": _("Give the token a name, such as “CI pipeline”, to know later what uses it.")})
     if len(name) > NAME_MAX_LENGTH:
-        raise ValidationError({"name": f"A name has at most {NAME_MAX_LENGTH} characters (this one has {len(name)})."})
+        words = _("A name has at most %(max)s characters (this one has %(size)s).")
+        raise ValidationError({"name": words % {"max": NAME_MAX_LENGTH, "size": len(name)}})
     if _live(api_tokens_of(user)).count() >= MAX_LIVE_TOKENS:
         raise ValidationError(
             {
-                "name": f"You already have {MAX_LIVE_TOKENS} tokens that have not expired, the most one account "
-                "may hold. Revoke the ones nothing uses any more on your API tokens page."
+                "name": _(
+                    "You already have %(max)s tokens that have not expired, the most one account may hold. "
+                    "Revoke the ones nothing uses any more on your API tokens page."
+                )
+                % {"max": MAX_LIVE_TOKENS}
             }
         )
     token, key = ApiToken.objects.create(user=user, name=name)
@@ -78,15 +83,15 @@ class ApiTokenAuthentication(TokenAuthentication):
         try:
             token.decode("utf-8")
         except UnicodeDecodeError:
-            raise AuthenticationFailed("Invalid token.") from None
+            raise AuthenticationFailed(_("Invalid token.")) from None
         try:
             return super().authenticate_credentials(token)
         except AuthenticationFailed:
             if self._expired_at is not None:
-                raise AuthenticationFailed(
-                    f"This token expired on {self._expired_at:%Y-%m-%d %H:%M} UTC. Make a new one on your API "
-                    "tokens page (/account/tokens/)."
-                ) from None
+                words = _(
+                    "This token expired on %(at)s UTC. Make a new one on your API tokens page (/account/tokens/)."
+                )
+                raise AuthenticationFailed(words % {"at": f"{self._expired_at:%Y-%m-%d %H:%M}"}) from None
             raise
 
     def validate_user(self, auth_token):

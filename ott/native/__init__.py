@@ -16,7 +16,8 @@ from typing import Any
 from ott.native import line, messenger
 from ott.native.common import Finding
 from ott.networks import LINE, MESSENGER
-from ott.text import DEPTH_PROBLEM, too_deep
+from ott.text import MAX_DEPTH, too_deep
+from ott.words import _
 
 __all__ = ["Finding", "problems"]
 
@@ -26,7 +27,13 @@ _CHECKS = {LINE: line.findings, MESSENGER: messenger.findings}
 def problems(network: str, payload: Any) -> list[Finding]:
     """Every reason `network` would refuse this native payload, and every warning, in a stable order."""
     if not isinstance(payload, dict):
-        return [Finding("", "must be one JSON object: { … }.")]
+        return [Finding("", _("must be one JSON object: { … }."))]
     if too_deep(payload):
-        return [Finding("", f"the payload {DEPTH_PROBLEM}.")]
+        return [
+            Finding(
+                "",
+                _("the payload is nested more than %(max)s levels deep; simplify it (at most %(max)s levels).")
+                % {"max": MAX_DEPTH},
+            )
+        ]
     return _CHECKS[network](payload)

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ott.text import grapheme_length, utf16_length
+from ott.words import _, gettext_noop
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,11 @@ class Unit:
     measure: Callable[[str], int]
 
 
-CHARACTERS = Unit("characters", len)  # Unicode code points: Messenger's text, and URLs (ASCII once encoded)
-UTF16 = Unit("UTF-16 code units (an emoji counts 2)", utf16_length)
-GRAPHEMES = Unit("characters", grapheme_length)  # user-perceived: a flag or a family emoji counts 1
+CHARACTERS = Unit(
+    gettext_noop("characters"), len
+)  # Unicode code points: Messenger's text, and URLs (ASCII once encoded)
+UTF16 = Unit(gettext_noop("UTF-16 code units (an emoji counts 2)"), utf16_length)
+GRAPHEMES = Unit(gettext_noop("characters"), grapheme_length)  # user-perceived: a flag or a family emoji counts 1
 
 
 def join(path: str, key: str) -> str:
@@ -52,13 +55,28 @@ def item(path: str, index: int) -> str:
 
 def too_long(path: str, value: Any, limit: int, unit: Unit, network: str) -> Found:
     if isinstance(value, str) and (size := unit.measure(value)) > limit:
-        yield Finding(path, f"{size:,} {unit.name}; {network} allows at most {limit:,}.")
+        words = _("%(size)s %(unit)s; %(network)s allows at most %(limit)s.")
+        yield Finding(
+            path, words % {"size": f"{size:,}", "unit": _(unit.name), "network": network, "limit": f"{limit:,}"}
+        )
 
 
 def required(path: str, container: dict, key: str, network: str) -> Found:
     value = container.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
-        yield Finding(join(path, key), f"missing; {network} requires it.")
+        yield Finding(join(path, key), _("missing; %(network)s requires it.") % {"network": network})
+
+
+# The things a list holds, as `count` names them: (one, several), each marked for translation.
+NOUNS = {
+    "items": (gettext_noop("item"), gettext_noop("items")),
+    "actions": (gettext_noop("action"), gettext_noop("actions")),
+    "columns": (gettext_noop("column"), gettext_noop("columns")),
+    "bubbles": (gettext_noop("bubble"), gettext_noop("bubbles")),
+    "buttons": (gettext_noop("button"), gettext_noop("buttons")),
+    "elements": (gettext_noop("element"), gettext_noop("elements")),
+    "quick replies": (gettext_noop("quick reply"), gettext_noop("quick replies")),
+}
 
 
 def count(path: str, items: Any, low: int, high: int, network: str, noun: str = "items") -> Found:
@@ -66,21 +84,25 @@ def count(path: str, items: Any, low: int, high: int, network: str, noun: str = 
     if items is None:
         return
     if not isinstance(items, list):
-        yield Finding(path, f"must be a list of {noun}.")
+        yield Finding(path, _("must be a list of %(things)s.") % {"things": _(NOUNS.get(noun, (noun, noun))[1])})
         return
     if low <= len(items) <= high:
         return
+    one, several = NOUNS.get(noun, (noun, noun))
+    values = {
+        "size": len(items),
+        "things": _(one if len(items) == 1 else several),
+        "network": network,
+        "low": low,
+        "high": high,
+    }
     if low == high:
-        allowed = f"needs exactly {low}"
+        words = _("%(size)s %(things)s given; %(network)s needs exactly %(low)s.")
     elif len(items) > high:
-        allowed = f"allows at most {high}"
+        words = _("%(size)s %(things)s given; %(network)s allows at most %(high)s.")
     else:
-        allowed = f"needs {low} to {high}"
-    yield Finding(path, f"{len(items)} {_one(noun) if len(items) == 1 else noun} given; {network} {allowed}.")
-
-
-def _one(noun: str) -> str:
-    return noun[:-3] + "y" if noun.endswith("ies") else noun[:-1] if noun.endswith("s") else noun
+        words = _("%(size)s %(things)s given; %(network)s needs %(low)s to %(high)s.")
+    yield Finding(path, words % values)
 
 
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")

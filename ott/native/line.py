@@ -39,6 +39,7 @@ from ott.native.common import (
 from ott.native.line_schema import findings as schema_findings
 from ott.networks import LINE as LINE_NAME
 from ott.networks import NETWORKS
+from ott.words import _, gettext_noop
 
 LINE = "LINE"
 TEXT_LIMIT = NETWORKS[LINE_NAME].text_limit  # [REF] text message `text`: 5000 (UTF-16, [COUNT])
@@ -84,12 +85,12 @@ class Place:
     types: frozenset[str]
 
 
-QUICK_REPLY = Place("a quick reply button", True, 20, _MESSAGE_ACTIONS | _QUICK_REPLY_ONLY)
-TEMPLATE = Place("a template button", True, 20, _MESSAGE_ACTIONS)
-DEFAULT_ACTION = Place("a template's default action", False, 20, _MESSAGE_ACTIONS)
-IMAGE_CAROUSEL = Place("an image carousel column", False, 12, _MESSAGE_ACTIONS)
-FLEX_BUTTON = Place("a flex button", True, 40, _MESSAGE_ACTIONS)
-FLEX = Place("a flex component", False, 40, _MESSAGE_ACTIONS)
+QUICK_REPLY = Place(gettext_noop("a quick reply button"), True, 20, _MESSAGE_ACTIONS | _QUICK_REPLY_ONLY)
+TEMPLATE = Place(gettext_noop("a template button"), True, 20, _MESSAGE_ACTIONS)
+DEFAULT_ACTION = Place(gettext_noop("a template's default action"), False, 20, _MESSAGE_ACTIONS)
+IMAGE_CAROUSEL = Place(gettext_noop("an image carousel column"), False, 12, _MESSAGE_ACTIONS)
+FLEX_BUTTON = Place(gettext_noop("a flex button"), True, 40, _MESSAGE_ACTIONS)
+FLEX = Place(gettext_noop("a flex component"), False, 40, _MESSAGE_ACTIONS)
 
 
 def _https(path: str, value: Any, limit: int = URL_LIMIT) -> Found:
@@ -97,7 +98,7 @@ def _https(path: str, value: Any, limit: int = URL_LIMIT) -> Found:
     if not isinstance(value, str) or not value.strip():
         return
     if scheme(value) != "https":
-        yield Finding(path, "must be a secure address that starts with https:// (LINE loads no other).")
+        yield Finding(path, _("must be a secure address that starts with https:// (LINE loads no other)."))
     yield from too_long(path, value.strip(), limit, CHARACTERS, LINE)
 
 
@@ -106,8 +107,11 @@ def _link(path: str, value: Any, limit: int = URI_LIMIT) -> Found:
     if not isinstance(value, str) or not value.strip():
         return
     if scheme(value) not in URI_SCHEMES:
-        shown = f"{scheme(value)}: links" if scheme(value) else "This link has no scheme and"
-        yield Finding(path, f"{shown} cannot be opened; LINE opens only http, https, line and tel links.")
+        if scheme(value):
+            words = _("%(scheme)s: links cannot be opened; LINE opens only http, https, line and tel links.")
+        else:
+            words = _("This link has no scheme and cannot be opened; LINE opens only http, https, line and tel links.")
+        yield Finding(path, words % {"scheme": scheme(value)})
     yield from too_long(path, value.strip(), limit, CHARACTERS, LINE)
 
 
@@ -117,9 +121,11 @@ def action(path: str, value: Any, place: Place) -> Found:
         return  # the schema names a missing or malformed action
     kind = value.get("type")
     if kind in _RICH_MENU_ONLY:
-        yield Finding(join(path, "type"), f"a {kind} action works only in rich menus, not in {place.name}.")
+        words = _("a %(type)s action works only in rich menus, not in %(place)s.")
+        yield Finding(join(path, "type"), words % {"type": kind, "place": _(place.name)})
     elif kind in _QUICK_REPLY_ONLY and kind not in place.types:
-        yield Finding(join(path, "type"), f"a {kind} action works only in quick reply buttons, not in {place.name}.")
+        words = _("a %(type)s action works only in quick reply buttons, not in %(place)s.")
+        yield Finding(join(path, "type"), words % {"type": kind, "place": _(place.name)})
     label = value.get("label")
     if place.label_required and kind not in _RICH_MENU_ONLY:
         yield from required(path, value, "label", LINE)
@@ -129,7 +135,7 @@ def action(path: str, value: Any, place: Place) -> Found:
             yield from too_long(join(path, key), value.get(key), ACTION_TEXT_LIMIT, GRAPHEMES, LINE)
         if value.get("displayText") is not None and value.get("text") is not None:
             # [REF] postback: "The displayText and text properties can't both be used at the same time."
-            yield Finding(join(path, "text"), "a postback action takes displayText or text, not both.")
+            yield Finding(join(path, "text"), _("a postback action takes displayText or text, not both."))
     elif kind == "message":
         yield from required(path, value, "text", LINE)  # [REF] message action `text`: required
         yield from too_long(join(path, "text"), value.get("text"), ACTION_TEXT_LIMIT, GRAPHEMES, LINE)
@@ -162,7 +168,7 @@ def _quick_reply(value: Any) -> Found:
         if not isinstance(button, dict):
             continue  # the schema names it
         if button.get("type", "action") != "action":
-            yield Finding(join(path, "type"), "must be action.")
+            yield Finding(join(path, "type"), _("must be action."))
         yield from required(path, button, "action", LINE)
         yield from _https(join(path, "imageUrl"), button.get("imageUrl"))
         yield from action(join(path, "action"), button.get("action"), QUICK_REPLY)
@@ -178,7 +184,8 @@ def _sender(value: Any) -> Found:
 def _text(payload: dict) -> Found:
     text = payload.get("text")
     if isinstance(text, str) and (size := UTF16.measure(text)) > TEXT_LIMIT:
-        yield Finding("text", f"{size:,} UTF-16 code units (an emoji counts 2); LINE allows at most {TEXT_LIMIT:,}.")
+        words = _("%(size)s UTF-16 code units (an emoji counts 2); LINE allows at most %(limit)s.")
+        yield Finding("text", words % {"size": f"{size:,}", "limit": f"{TEXT_LIMIT:,}"})
 
 
 def _media(payload: dict) -> Found:
@@ -253,8 +260,15 @@ def _header_text(path: str, value: Any, header: bool, with_header: int, without:
     """A template text whose limit is lower when the template (or column) has an image or a title."""
     limit = with_header if header else without
     if isinstance(value, str) and (size := GRAPHEMES.measure(value)) > limit:
-        when = f" when there is an image or a title ({without:,} without)" if header else ""
-        yield Finding(path, f"{size:,} characters; LINE allows at most {limit:,}{when}.")
+        values = {"size": f"{size:,}", "limit": f"{limit:,}", "without": f"{without:,}"}
+        if header:
+            words = _(
+                "%(size)s characters; LINE allows at most %(limit)s when there is an image or a title "
+                "(%(without)s without)."
+            )
+        else:
+            words = _("%(size)s characters; LINE allows at most %(limit)s.")
+        yield Finding(path, words % values)
 
 
 def _carousel(template: dict) -> Found:
@@ -276,7 +290,7 @@ def _carousel(template: dict) -> Found:
             sizes.add(len(column["actions"]))
     if len(sizes) > 1:
         # [REF] "Keep the number of actions consistent for all columns."
-        yield Finding("template.columns", "every column must have the same number of actions.")
+        yield Finding("template.columns", _("every column must have the same number of actions."))
 
 
 # --- Flex ------------------------------------------------------------------------------------------------

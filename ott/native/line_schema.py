@@ -28,16 +28,17 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 
 from ott.native.common import Finding
 from ott.text import utf16_length
+from ott.words import _, gettext_noop
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schemas" / "line-messaging-api.yml"
 _REF = "#/components/schemas/"
 _TYPE_WORDS = {
-    "string": "text",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "object": "an object { … }",
-    "array": "a list [ … ]",
+    "string": gettext_noop("text"),
+    "integer": gettext_noop("a whole number"),
+    "number": gettext_noop("a number"),
+    "boolean": gettext_noop("true or false"),
+    "object": gettext_noop("an object { … }"),
+    "array": gettext_noop("a list [ … ]"),
 }
 
 
@@ -141,25 +142,36 @@ def _words(error) -> Iterator[tuple[str, str]]:
     if kind == "required":
         for key in expected:
             if isinstance(instance, dict) and key not in instance:
-                yield _child(path, key), "missing; LINE requires it."
+                yield _child(path, key), _("missing; %(network)s requires it.") % {"network": "LINE"}
     elif kind == "maxLength":
         size = utf16_length(instance)
-        yield path, f"{size:,} UTF-16 code units (an emoji counts 2); LINE allows at most {expected:,}."
+        words = _("%(size)s UTF-16 code units (an emoji counts 2); LINE allows at most %(limit)s.")
+        yield path, words % {"size": f"{size:,}", "limit": f"{expected:,}"}
     elif kind == "minLength":
-        yield path, "must not be empty." if expected == 1 else f"must be at least {expected:,} characters."
+        if expected == 1:
+            yield path, _("must not be empty.")
+        else:
+            yield path, _("must be at least %(limit)s characters.") % {"limit": f"{expected:,}"}
     elif kind == "maxItems":
-        yield path, f"{len(instance)} items given; LINE allows at most {expected}."
+        yield (
+            path,
+            _("%(size)s items given; LINE allows at most %(limit)s.") % {"size": len(instance), "limit": expected},
+        )
     elif kind == "minItems":
-        yield path, f"{len(instance)} items given; LINE needs at least {expected}."
+        yield (
+            path,
+            _("%(size)s items given; LINE needs at least %(limit)s.") % {"size": len(instance), "limit": expected},
+        )
     elif kind == "type":
         names = expected if isinstance(expected, list) else [expected]
-        yield path, f"must be {' or '.join(_TYPE_WORDS.get(name, name) for name in names)}."
+        words = _(" or ").join(_(_TYPE_WORDS[name]) if name in _TYPE_WORDS else name for name in names)
+        yield path, _("must be %(kinds)s.") % {"kinds": words}
     elif kind == "enum":
         if path.endswith("type") and not isinstance(instance, str):
             return  # reported once, by the type error beside it
-        yield path, f"must be one of: {', '.join(str(value) for value in expected)}."
+        yield path, _("must be one of: %(values)s.") % {"values": ", ".join(str(value) for value in expected)}
     elif kind == "const":
-        yield path, f"must be {expected}."
+        yield path, _("must be %(kinds)s.") % {"kinds": expected}
     else:
         yield path, error.message
 

@@ -15,6 +15,7 @@ from ott.native.common import CHARACTERS, Finding, Found, count, item, join, req
 from ott.native.common import web_address as _web_address
 from ott.networks import MESSENGER as MESSENGER_NAME
 from ott.networks import NETWORKS
+from ott.words import _, gettext_noop
 
 MESSENGER = "Messenger"
 _SEND_API = "https://developers.facebook.com/docs/messenger-platform/reference/send-api/"
@@ -64,19 +65,22 @@ def fetched_address(path: str, value: Any, what: str) -> Found:
     if not isinstance(value, str) or not value.strip():
         return
     if not _web_address(value):
-        yield Finding(path, f"must be the web address (https://…) of the {what}.")
+        yield Finding(path, _("must be the web address (https://…) of the %(what)s.") % {"what": _(what)})
     elif scheme(value) == "http":
         yield Finding(
             path,
-            f"the {what} is fetched over plain http://: Messenger accepts it, but https:// keeps it private "
-            "and some devices may not load it.",
+            _(
+                "the %(what)s is fetched over plain http://: Messenger accepts it, but https:// keeps it private "
+                "and some devices may not load it."
+            )
+            % {"what": _(what)},
             warning=True,
         )
 
 
 def _button(path: str, button: Any) -> Found:
     if not isinstance(button, dict):
-        yield Finding(path, "a button must be an object { … }.")
+        yield Finding(path, _("a button must be an object { … }."))
         return
     kind = button.get("type")
     if kind in ("web_url", "postback", "phone_number"):
@@ -97,16 +101,17 @@ def _url_button(path: str, button: dict) -> Found:
     if not isinstance(url, str) or not url.strip():
         return
     if not _web_address(url):
-        yield Finding(join(path, "url"), "must be a web address (https://…).")
+        yield Finding(join(path, "url"), _("must be a web address (https://…)."))
     elif button.get("messenger_extensions") in (True, "true") and scheme(url) != "https":
-        yield Finding(join(path, "url"), "must start with https:// when messenger_extensions is true.")
+        yield Finding(join(path, "url"), _("must start with https:// when messenger_extensions is true."))
 
 
 def _buttons(path: str, buttons: Any, low: int, limit: str) -> Found:
     if buttons is None and low == 0:
         return
     if buttons is None:
-        yield Finding(path, f"missing; {MESSENGER} needs {low} to {LIMITS[limit].value} buttons.")
+        words = _("missing; %(network)s needs %(low)s to %(high)s buttons.")
+        yield Finding(path, words % {"network": MESSENGER, "low": low, "high": LIMITS[limit].value})
         return
     yield from count(path, buttons, low, LIMITS[limit].value, MESSENGER, "buttons")
     for index, button in enumerate(buttons if isinstance(buttons, list) else []):
@@ -118,22 +123,24 @@ def _quick_replies(value: Any) -> Found:
     for index, reply in enumerate(value if isinstance(value, list) else []):
         path = item("quick_replies", index)
         if not isinstance(reply, dict):
-            yield Finding(path, "a quick reply must be an object { … }.")
+            yield Finding(path, _("a quick reply must be an object { … }."))
             continue
         kind = reply.get("content_type")
         if kind not in QUICK_REPLY_TYPES:
-            yield Finding(join(path, "content_type"), f"must be one of: {', '.join(QUICK_REPLY_TYPES)}.")
+            yield Finding(
+                join(path, "content_type"), _("must be one of: %(values)s.") % {"values": ", ".join(QUICK_REPLY_TYPES)}
+            )
         if kind == "text":
             # "title: Required if content_type is text"; "payload: Required if content_type is text …
             # may be set to an empty string if image_url is set" (Quick replies reference).
             yield from required(path, reply, "title", MESSENGER)
             if reply.get("payload") is None or (reply.get("payload") == "" and not reply.get("image_url")):
-                yield Finding(join(path, "payload"), f"missing; {MESSENGER} requires it.")
+                yield Finding(join(path, "payload"), _("missing; %(network)s requires it.") % {"network": MESSENGER})
         yield from _limit(join(path, "title"), reply.get("title"), "quick_reply.title")
         payload = reply.get("payload")  # "String or Number"
         payload = str(payload) if isinstance(payload, (int, float)) and not isinstance(payload, bool) else payload
         yield from _limit(join(path, "payload"), payload, "quick_reply.payload")
-        yield from fetched_address(join(path, "image_url"), reply.get("image_url"), "quick reply image")
+        yield from fetched_address(join(path, "image_url"), reply.get("image_url"), gettext_noop("quick reply image"))
 
 
 def _template(inner: dict) -> Found:
@@ -141,18 +148,22 @@ def _template(inner: dict) -> Found:
     if template_type == "generic":
         elements = inner.get("elements")
         if elements is None:
-            yield Finding("attachment.payload.elements", f"missing; {MESSENGER} requires it.")
+            yield Finding(
+                "attachment.payload.elements", _("missing; %(network)s requires it.") % {"network": MESSENGER}
+            )
         most = LIMITS["generic.elements"].value
         yield from count("attachment.payload.elements", elements, 1, most, MESSENGER, "elements")
         for index, element in enumerate(elements if isinstance(elements, list) else []):
             path = item("attachment.payload.elements", index)
             if not isinstance(element, dict):
-                yield Finding(path, "an element must be an object { … }.")
+                yield Finding(path, _("an element must be an object { … }."))
                 continue
             yield from required(path, element, "title", MESSENGER)
             yield from _limit(join(path, "title"), element.get("title"), "element.title")
             yield from _limit(join(path, "subtitle"), element.get("subtitle"), "element.subtitle")
-            yield from fetched_address(join(path, "image_url"), element.get("image_url"), "element's image")
+            yield from fetched_address(
+                join(path, "image_url"), element.get("image_url"), gettext_noop("element's image")
+            )
             default = element.get("default_action")
             if isinstance(default, dict):
                 yield from _url_button(join(path, "default_action"), default)
@@ -171,7 +182,7 @@ def _findings(payload: dict) -> Found:
     if "text" in payload:
         text = payload.get("text")
         if not isinstance(text, str):
-            yield Finding("text", "must be text.")
+            yield Finding("text", _("must be text."))
         else:
             yield from _limit("text", text, "text")
     if "quick_replies" in payload:
@@ -179,23 +190,31 @@ def _findings(payload: dict) -> Found:
     attachment = payload.get("attachment")
     if attachment is None:
         if "text" not in payload:
-            yield Finding("", "a Messenger message needs text or an attachment.")
+            yield Finding("", _("a Messenger message needs text or an attachment."))
         return
     if not isinstance(attachment, dict):
-        yield Finding("attachment", "must be an object { … }.")
+        yield Finding("attachment", _("must be an object { … }."))
         return
     kind = attachment.get("type")
     inner = attachment.get("payload")
     if kind not in ATTACHMENT_TYPES:
-        yield Finding("attachment.type", f"must be one of: {', '.join(ATTACHMENT_TYPES)}.")
+        yield Finding("attachment.type", _("must be one of: %(values)s.") % {"values": ", ".join(ATTACHMENT_TYPES)})
         return
     if not isinstance(inner, dict):
-        yield Finding("attachment.payload", "must be an object { … }.")
+        yield Finding("attachment.payload", _("must be an object { … }."))
         return
     if kind == "template":
         yield from _template(inner)
         return
     if not inner.get("url") and not inner.get("attachment_id"):
-        yield Finding("attachment.payload.url", f"missing; {MESSENGER} needs a url or an attachment_id.")
-    what = {"image": "image", "audio": "audio file", "video": "video", "file": "file"}[kind]
+        yield Finding(
+            "attachment.payload.url",
+            _("missing; %(network)s needs a url or an attachment_id.") % {"network": MESSENGER},
+        )
+    what = {
+        "image": gettext_noop("image"),
+        "audio": gettext_noop("audio file"),
+        "video": gettext_noop("video"),
+        "file": gettext_noop("file"),
+    }[kind]
     yield from fetched_address("attachment.payload.url", inner.get("url"), what)

@@ -13,6 +13,7 @@ import requests
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
+from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from ottportal.sso import provider
@@ -101,17 +102,18 @@ class OidcBackend(OIDCAuthenticationBackend):
             raise
         except requests.HTTPError as exc:
             logger.warning("SSO: %s refused the code exchange or user info: %s", name, exc)
-            raise SsoRefused(
-                f"{name} did not accept this sign-in ({_error_of(exc.response)}). Start again from the login page."
-            ) from exc
+            words = _("%(provider)s did not accept this sign-in (%(error)s). Start again from the login page.")
+            raise SsoRefused(words % {"provider": name, "error": _error_of(exc.response)}) from exc
         except requests.RequestException as exc:
             logger.warning("SSO: %s did not answer: %s", name, type(exc).__name__)
-            raise SsoUnavailable(f"{name} did not answer ({type(exc).__name__}). Try again in a moment.") from exc
+            words = _("%(provider)s did not answer (%(error)s). Try again in a moment.")
+            raise SsoUnavailable(words % {"provider": name, "error": type(exc).__name__}) from exc
         except (SuspiciousOperation, jwt.InvalidTokenError, ValueError, KeyError) as exc:
             logger.warning("SSO: the answer from %s failed verification: %s", name, exc)
-            raise SsoRefused(
-                f"The answer from {name} could not be verified ({exc}). Start again from the login page."
-            ) from exc
+            words = _(
+                "The answer from %(provider)s could not be verified (%(error)s). Start again from the login page."
+            )
+            raise SsoRefused(words % {"provider": name, "error": exc}) from exc
 
     def get_userinfo(self, access_token, id_token, payload):
         """The ID token's claims, completed by the userinfo endpoint when the provider has one (some put
@@ -120,9 +122,11 @@ class OidcBackend(OIDCAuthenticationBackend):
         if self.OIDC_OP_USER_ENDPOINT:
             info = super().get_userinfo(access_token, id_token, payload)
             if not isinstance(info, dict):
-                raise SsoRefused(f"{self.config.provider_name} sent user info that is not a JSON object.")
+                words = _("%(provider)s sent user info that is not a JSON object.")
+                raise SsoRefused(words % {"provider": self.config.provider_name})
             if info.get("sub") != payload.get("sub"):  # OpenID Connect Core 5.3.2
-                raise SsoRefused(f"{self.config.provider_name}'s user info is about someone else (sub differs).")
+                words = _("%(provider)s's user info is about someone else (sub differs).")
+                raise SsoRefused(words % {"provider": self.config.provider_name})
             claims.update({key: value for key, value in info.items() if key not in ("iss", "aud")})
         return claims
 
@@ -136,13 +140,16 @@ class OidcBackend(OIDCAuthenticationBackend):
         (OpenID Connect Core 3.1.3.7, steps 2 to 5). The signature, expiry and nonce are checked already."""
         name = self.config.provider_name
         if payload.get("iss") != self.metadata["issuer"]:
-            raise SsoRefused(f"The sign-in token names another issuer ({payload.get('iss')}), not {name}.")
+            words = _("The sign-in token names another issuer (%(issuer)s), not %(provider)s.")
+            raise SsoRefused(words % {"issuer": payload.get("iss"), "provider": name})
         audience = payload.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
         if self.config.client_id not in audiences:
-            raise SsoRefused(f"The sign-in token from {name} was issued to another application, not this portal.")
+            words = _("The sign-in token from %(provider)s was issued to another application, not this portal.")
+            raise SsoRefused(words % {"provider": name})
         if len(audiences) > 1 and payload.get("azp") not in (None, self.config.client_id):
-            raise SsoRefused(f"The sign-in token from {name} was issued to another application (azp).")
+            words = _("The sign-in token from %(provider)s was issued to another application (azp).")
+            raise SsoRefused(words % {"provider": name})
 
 
 def _error_of(response) -> str:

@@ -12,6 +12,7 @@ import time
 from urllib.parse import urlsplit
 
 import requests
+from django.utils.translation import gettext as _
 
 from ottportal.sso.config import OidcConfig
 
@@ -67,29 +68,37 @@ def provider_metadata(config: OidcConfig) -> dict:
     try:
         response = requests.get(config.discovery_url, timeout=TIMEOUT_SECONDS, headers={"Accept": "application/json"})
     except requests.RequestException as exc:
+        words = _(
+            "%(provider)s did not answer (%(error)s at %(url)s). Try again in a moment; if it goes on, tell an "
+            "administrator."
+        )
         raise SsoUnavailable(
-            f"{name} did not answer ({type(exc).__name__} at {config.discovery_url}). Try again in a moment; "
-            "if it goes on, tell an administrator."
+            words % {"provider": name, "error": type(exc).__name__, "url": config.discovery_url}
         ) from exc
     if response.status_code != 200:
-        raise SsoUnavailable(
-            f"{name} answered {response.status_code} for its configuration ({config.discovery_url}). "
-            "Try again in a moment; if it goes on, tell an administrator."
+        words = _(
+            "%(provider)s answered %(status)s for its configuration (%(url)s). Try again in a moment; if it goes "
+            "on, tell an administrator."
         )
+        raise SsoUnavailable(words % {"provider": name, "status": response.status_code, "url": config.discovery_url})
     try:
         metadata = response.json()
     except ValueError as exc:
-        raise SsoUnavailable(f"{name} sent a configuration that is not JSON ({config.discovery_url}).") from exc
+        words = _("%(provider)s sent a configuration that is not JSON (%(url)s).")
+        raise SsoUnavailable(words % {"provider": name, "url": config.discovery_url}) from exc
     if not isinstance(metadata, dict):
-        raise SsoUnavailable(f"{name} sent a configuration that is not a JSON object ({config.discovery_url}).")
+        words = _("%(provider)s sent a configuration that is not a JSON object (%(url)s).")
+        raise SsoUnavailable(words % {"provider": name, "url": config.discovery_url})
     missing = [key for key in REQUIRED if not isinstance(metadata.get(key), str) or not metadata[key]]
     if missing:
-        raise SsoUnavailable(f"{name}'s configuration lacks {', '.join(missing)} ({config.discovery_url}).")
+        words = _("%(provider)s's configuration lacks %(keys)s (%(url)s).")
+        raise SsoUnavailable(words % {"provider": name, "keys": ", ".join(missing), "url": config.discovery_url})
     if metadata["issuer"].rstrip("/") != config.issuer:
-        raise SsoUnavailable(
-            f"{name} says its issuer is {metadata['issuer']}, but OIDC_ISSUER is {config.issuer}: an "
-            "administrator must set OIDC_ISSUER to the provider's issuer."
+        words = _(
+            "%(provider)s says its issuer is %(issuer)s, but OIDC_ISSUER is %(configured)s: an administrator must "
+            "set OIDC_ISSUER to the provider's issuer."
         )
+        raise SsoUnavailable(words % {"provider": name, "issuer": metadata["issuer"], "configured": config.issuer})
     with _lock:
         _cache[config.discovery_url] = (time.monotonic() + CACHE_SECONDS, metadata)
     return metadata

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ottportal.models import SsoIdentity
 from ottportal.sso.config import ADMINS, SSO_GROUPS, OidcConfig
@@ -65,10 +66,11 @@ def username_from(config: OidcConfig, claims: Mapping) -> str:
             cleaned = re.sub(r"[^\w.@+-]+", "-", value.strip()).strip("-")[:USERNAME_MAX]
             if cleaned:
                 return cleaned
-    raise SsoRefused(
-        f"{config.provider_name} did not say who you are (no {config.username_claim} or email claim). "
-        "An administrator must add one of them to what the provider sends the portal."
+    words = _(
+        "%(provider)s did not say who you are (no %(claim)s or email claim). An administrator must add one of "
+        "them to what the provider sends the portal."
     )
+    raise SsoRefused(words % {"provider": config.provider_name, "claim": config.username_claim})
 
 
 def sso_user_sync(*, config: OidcConfig, claims: Mapping) -> SsoLogin:
@@ -78,14 +80,15 @@ def sso_user_sync(*, config: OidcConfig, claims: Mapping) -> SsoLogin:
     subject = claims.get("sub")
     issuer = claims.get("iss") or config.issuer
     if not isinstance(subject, str) or not subject:
-        raise SsoRefused(
-            f"{config.provider_name} sent no subject (sub) for you, so the portal cannot tell who you are."
-        )
+        words = _("%(provider)s sent no subject (sub) for you, so the portal cannot tell who you are.")
+        raise SsoRefused(words % {"provider": config.provider_name})
     try:
         with transaction.atomic():
             return _sync(config=config, claims=claims, issuer=issuer, subject=subject)
     except IntegrityError as exc:  # two first logins of the same person at once: the other one won
-        raise SsoRefused("Your account was being set up by another sign-in at the same moment. Sign in again.") from exc
+        raise SsoRefused(
+            _("Your account was being set up by another sign-in at the same moment. Sign in again.")
+        ) from exc
 
 
 def _sync(*, config: OidcConfig, claims: Mapping, issuer: str, subject: str) -> SsoLogin:
@@ -101,20 +104,17 @@ def _sync(*, config: OidcConfig, claims: Mapping, issuer: str, subject: str) -> 
                 issuer,
                 username,
             )
-            raise SsoRefused(
-                f"The portal already has an account named “{username}” that is not linked to your "
-                f"{config.provider_name} sign-in. Ask an administrator to link it (Django admin, SSO identities) "
-                "or to rename it.",
-                username=username,
+            words = _(
+                "The portal already has an account named “%(username)s” that is not linked to your %(provider)s "
+                "sign-in. Ask an administrator to link it (Django admin, SSO identities) or to rename it."
             )
+            raise SsoRefused(words % {"username": username, "provider": config.provider_name}, username=username)
         user = User.objects.create_user(username=username)  # no password: this account signs in through SSO
         identity = SsoIdentity.objects.create(user=user, issuer=issuer, subject=subject)
     user = identity.user
     if not user.is_active:
-        raise SsoRefused(
-            f"The portal account “{user.get_username()}” is deactivated. Ask an administrator to reactivate it.",
-            username=user.get_username(),
-        )
+        words = _("The portal account “%(username)s” is deactivated. Ask an administrator to reactivate it.")
+        raise SsoRefused(words % {"username": user.get_username()}, username=user.get_username())
     for field, claim in (("email", "email"), ("first_name", "given_name"), ("last_name", "family_name")):
         value = claims.get(claim)
         if isinstance(value, str):
@@ -125,7 +125,7 @@ def _sync(*, config: OidcConfig, claims: Mapping, issuer: str, subject: str) -> 
     if removed:
         user.groups.remove(*Group.objects.filter(name__in=removed))
     for name in added:
-        group, _ = Group.objects.get_or_create(name=name)
+        group, _created = Group.objects.get_or_create(name=name)
         user.groups.add(group)
     user.is_staff = ADMINS in wanted or user.is_superuser  # admins use the Django admin site too
     user.save()

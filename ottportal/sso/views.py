@@ -137,10 +137,10 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):
             return _to_login(request, exc)
         except SuspiciousOperation as exc:  # a state this browser did not start (an old or copied link)
             logger.warning("SSO callback: %s", exc)
-            return _to_login(request, SsoRefused("This sign-in link is old or was not started here. Sign in again."))
+            return _to_login(request, SsoRefused(_("This sign-in link is old or was not started here. Sign in again.")))
 
     def login_failure(self):
-        return _to_login(self.request, SsoRefused("Single sign-on did not finish. Sign in again."))
+        return _to_login(self.request, SsoRefused(_("Single sign-on did not finish. Sign in again.")))
 
 
 def _provider_error(config, query, ours: bool) -> str:
@@ -149,7 +149,11 @@ def _provider_error(config, query, ours: bool) -> str:
     code = query.get("error", "")
     code = code if re.fullmatch(r"[a-z_]{1,40}", code) else "error"
     description = query.get("error_description", "")[:200] if ours else ""
-    return f"{config.provider_name} did not sign you in ({code}){f': {description}' if description else ''}."
+    if description:
+        words = _("%(provider)s did not sign you in (%(code)s): %(description)s.")
+    else:
+        words = _("%(provider)s did not sign you in (%(code)s).")
+    return words % {"provider": config.provider_name, "code": code, "description": description}
 
 
 def _record_failure(request, username: str) -> None:

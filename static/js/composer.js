@@ -71,9 +71,11 @@
     const info = limits[network()];
     if (!info) { counter.textContent = hint.textContent = ""; return; }
     const used = measure(text.value, info);
-    counter.textContent = `${number(used)} / ${number(info.limit)} ${info.unit}`;
+    counter.textContent = interpolate(gettext("%(used)s / %(limit)s characters"),
+      { used: number(used), limit: number(info.limit) }, true);
     counter.classList.toggle("over", used > info.limit);
-    hint.textContent = info.hint ? `(${info.hint})` : "";
+    hint.textContent = info.utf16
+      ? interpolate(gettext("(%(network)s counts an emoji as 2)"), { network: info.label }, true) : "";
   }
 
   function number(n) {
