@@ -11,6 +11,7 @@ from datetime import UTC, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from messages import lifecycle
 from messages.models import Delivery, Send, SendEvent
@@ -28,11 +29,12 @@ def ready(send: Send, *, enqueue_start: Callable, enqueue: Callable, user=None, 
     time, or go now. `go` runs inline when the send is due, so a small send is queued before the
     request ends."""
     later = send.scheduled_at and send.scheduled_at > timezone.now() + EARLY
-    detail = f"To start at {when(send)}" if later else "To start now"
+    # Timeline details are stored in English; the fixed ones are in the catalogue, translated when shown.
+    detail = f"To start at {when(send)}" if later else gettext_noop("To start now")
     if rescheduled:
         lifecycle.note(send.pk, SendEvent.Event.RESCHEDULED, user=user, detail=detail)
     if not lifecycle.approval_holds(send):
-        why = "The start time changed after it was approved" if rescheduled else ""
+        why = gettext_noop("The start time changed after it was approved") if rescheduled else ""
         lifecycle.move(send, "ask_approval", detail=why)
         return
     line = SendEvent.Event.SCHEDULED if later and not rescheduled else ""
@@ -78,7 +80,7 @@ def go(send_id: int, *, enqueue: Callable) -> str:
             lifecycle.pause(send, reason=reason)
             return "sender inactive"
         if not lifecycle.approval_holds(send):
-            detail = "What was approved changed: it needs approving again"
+            detail = gettext_noop("What was approved changed: it needs approving again")
             lifecycle.move(send, "ask_approval", timeline=SendEvent.Event.APPROVAL_REQUESTED, detail=detail)
             return "approval needed"
         lifecycle.move(send, "queue", timeline="")

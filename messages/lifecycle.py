@@ -17,7 +17,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from messages import bulk
 from messages.models import Delivery, Send, SendEvent
@@ -81,19 +83,21 @@ SEND_TRANSITIONS = _table(
 # The statuses in which a send's deliveries may be posted; in any other the worker stops posting it.
 RUNNABLE = (SS.QUEUED, SS.RUNNING)
 
-# What each send event is called in a refusal: "This send is done, so it cannot be paused."
-_VERBS = {
-    "ask_approval": "sent for approval",
-    "schedule": "rescheduled",
-    "approve": "approved",
-    "reject": "rejected",
-    "queue": "started",
-    "start": "started",
-    "pause": "paused",
-    "resume": "resumed",
-    "cancel": "canceled",
-    "finish": "finished",
-    "finish_with_errors": "finished",
+# The refusal of each send event, naming the status the send is in: "This send is done, so it cannot be paused."
+_STARTED = gettext_lazy("This send is %(status)s, so it cannot be started.")
+_FINISHED = gettext_lazy("This send is %(status)s, so it cannot be finished.")
+_REFUSALS = {
+    "ask_approval": gettext_lazy("This send is %(status)s, so it cannot be sent for approval."),
+    "schedule": gettext_lazy("This send is %(status)s, so it cannot be rescheduled."),
+    "approve": gettext_lazy("This send is %(status)s, so it cannot be approved."),
+    "reject": gettext_lazy("This send is %(status)s, so it cannot be rejected."),
+    "queue": _STARTED,
+    "start": _STARTED,
+    "pause": gettext_lazy("This send is %(status)s, so it cannot be paused."),
+    "resume": gettext_lazy("This send is %(status)s, so it cannot be resumed."),
+    "cancel": gettext_lazy("This send is %(status)s, so it cannot be canceled."),
+    "finish": _FINISHED,
+    "finish_with_errors": _FINISHED,
 }
 
 _E = SendEvent.Event
@@ -119,7 +123,7 @@ class TransitionRefused(Exception):
     def of(cls, send: Send, event: str) -> TransitionRefused:
         send.refresh_from_db(fields=["status"])
         status = send.get_status_display().lower()
-        return cls(f"This send is {status}, so it cannot be {_VERBS[event]}.")
+        return cls(_REFUSALS[event] % {"status": status})
 
 
 def lease_seconds() -> float:
@@ -328,7 +332,8 @@ def cancel(send: Send, user) -> Canceled:
             status=SS.CANCELED, canceled_by=user
         ):
             send.refresh_from_db()
-            raise TransitionRefused(f"This send has already finished ({send.get_status_display().lower()}).")
+            status = send.get_status_display().lower()
+            raise TransitionRefused(_("This send has already finished (%(status)s).") % {"status": status})
         not_sent, in_flight = _cancel_deliveries(send, now)
         note(send.pk, SendEvent.Event.CANCELED, user=user, detail=f"{not_sent:,} not sent", at=now)
     finish_if_done(send.pk)
@@ -363,5 +368,8 @@ def finish_if_done(send_id: int) -> None:
         if _guarded(SEND_TRANSITIONS, event, Send.objects.filter(pk=send_id)).update(
             status=SEND_TRANSITIONS[event].target, finished_at=now, paused_reason=""
         ):
-            note(send_id, SendEvent.Event.FINISHED, detail=SEND_TRANSITIONS[event].target.label, at=now)
+            # Stored in English whoever's request finished it; the timeline translates it when shown.
+            with translation.override(None):
+                detail = str(SEND_TRANSITIONS[event].target.label)
+            note(send_id, SendEvent.Event.FINISHED, detail=detail, at=now)
     Send.objects.filter(pk=send_id, status=SS.CANCELED, finished_at__isnull=True).update(finished_at=now)

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from messages.models import Delivery
 from senders.models import Sender
@@ -65,8 +67,7 @@ def capped(sender: Sender, pairs: Iterable[tuple[str, str]], now: datetime | Non
 class Allowance:
     limit: int | None  # None: no allowance of that kind
     used: int
-    period: str  # "today", "this month"
-    per: str  # "a day", "a month"
+    daily: bool  # else monthly
 
     @property
     def left(self) -> int | None:
@@ -80,13 +81,10 @@ def allowances(sender: Sender, now: datetime | None = None) -> list[Allowance]:
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     month = day.replace(day=1)
     out = []
-    for limit, start, period, per in (
-        (sender.daily_allowance, day, "today", "a day"),
-        (sender.monthly_allowance, month, "this month", "a month"),
-    ):
+    for limit, start, daily in ((sender.daily_allowance, day, True), (sender.monthly_allowance, month, False)):
         if limit:
             used = Delivery.objects.filter(sender=sender, status__in=COUNTED, created_at__gte=start).count()
-            out.append(Allowance(limit, used, period, per))
+            out.append(Allowance(limit, used, daily))
     return out
 
 
@@ -96,15 +94,31 @@ def allowance_left(sender: Sender, now: datetime | None = None) -> int | None:
     return min(left) if left else None
 
 
-def allowance_problem(sender: Sender, total: int, now: datetime | None = None) -> str:
-    """Why a send of `total` messages would go past an allowance, with the numbers; "" when it fits."""
+_OVER_DAILY = gettext_lazy(
+    "%(name)s may send %(limit)s messages a day; %(used)s are used today and this send has %(total)s: %(left)s left."
+)
+_OVER_MONTHLY = gettext_lazy(
+    "%(name)s may send %(limit)s messages a month; %(used)s are used this month and this send has %(total)s: "
+    "%(left)s left."
+)
+
+
+def allowance_problem(sender: Sender, total: int, now: datetime | None = None, *, advice: bool = True) -> str:
+    """Why a send of `total` messages would go past an allowance, with the numbers; "" when it fits.
+    `advice`: followed by what the marketer can do about it."""
     for allowance in allowances(sender, now):
         if total > allowance.left:
-            return (
-                f"{sender.name} may send {allowance.limit:,} messages {allowance.per}; "
-                f"{allowance.used:,} are used {allowance.period} and this send has {total:,}: "
-                f"{allowance.left:,} left. Send to fewer recipients, or choose to send up to the allowance."
-            )
+            numbers = {
+                "name": sender.name,
+                "limit": f"{allowance.limit:,}",
+                "used": f"{allowance.used:,}",
+                "total": f"{total:,}",
+                "left": f"{allowance.left:,}",
+            }
+            text = (_OVER_DAILY if allowance.daily else _OVER_MONTHLY) % numbers
+            if advice:
+                text += " " + _("Send to fewer recipients, or choose to send up to the allowance.")
+            return text
     return ""
 
 

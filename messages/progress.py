@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db.models import Count, Max, Min
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from messages.models import Delivery, Send
 from messages.selectors import send_counts
@@ -19,12 +20,23 @@ DS = Delivery.Status
 
 # The bar's segments, in order: (key, label). `network_error` is sent-then-refused by the network.
 SEGMENTS = (
-    ("sent", "Sent"),
-    ("network_error", "Sent, then refused by {network}"),
-    ("rejected", "Rejected"),
-    ("failed", "Failed"),
-    ("canceled", "Canceled"),
+    ("sent", _("Sent")),
+    ("network_error", _("Sent, then refused by %(network)s")),
+    ("rejected", _("Rejected")),
+    ("failed", _("Failed")),
+    ("canceled", _("Canceled")),
 )
+# The counters under the bar, one per delivery status: a word for each, shorter than the status's label.
+COUNTER_WORDS = {
+    DS.QUEUED: _("Queued"),
+    DS.SENDING: _("Sending"),
+    DS.SENT: _("Sent"),
+    DS.REJECTED: _("Rejected"),
+    DS.FAILED: _("Failed"),
+    DS.CANCELED: _("Canceled"),
+    DS.SUPPRESSED: _("Suppressed"),
+    DS.CAPPED: _("Capped"),
+}
 
 
 @dataclass
@@ -45,6 +57,11 @@ class SendProgress:
     @property
     def percent(self) -> int:
         return int(100 * self.done / self.send.total) if self.send.total else 100
+
+    @property
+    def counters(self) -> list[tuple[str, str, int]]:
+        """(status, word, count) for each delivery status, in the statuses' order."""
+        return [(status, COUNTER_WORDS.get(status, status), count) for status, count in self.counts.items()]
 
     @property
     def rate(self) -> float | None:
@@ -107,7 +124,7 @@ def _segments(progress: SendProgress) -> list[dict]:
         if values[key]:
             width = 100 * values[key] / total
             segments.append(
-                {"key": key, "label": label.format(network=network), "count": values[key], "x": x, "width": width}
+                {"key": key, "label": label % {"network": network}, "count": values[key], "x": x, "width": width}
             )
             x += width
     return segments

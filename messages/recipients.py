@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from ott.networks import NETWORKS
 from ott.rules import RECIPIENT_LIMIT, recipient_problems
 
@@ -63,7 +65,8 @@ def _collect(rows, network: str) -> Recipients:
             continue
         count += 1
         if count > MAX_ROWS:
-            return Recipients(error=f"At most {MAX_ROWS:,} recipients can be sent at once; this list has more.")
+            error = _("At most %(max)s recipients can be sent at once; this list has more.") % {"max": f"{MAX_ROWS:,}"}
+            return Recipients(error=error)
         if problems := row_problems(ott_id, user_reference, network):
             result.refused += 1
             if len(result.invalid) < MAX_REFUSED_KEPT:

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from messages.preparation import canary_size
 from ottportal.forms import time_zones
@@ -36,18 +38,23 @@ class StartTime:
     def describe(self) -> str:
         """`2027-11-07 01:30 EDT (UTC-04:00) in America/New York`, or "now"."""
         if self.at is None:
-            return "now"
+            return _("now")
         return zoned_text(self.at, self.zone)
 
     def repeated_note(self) -> str:
         if not self.repeated:
             return ""
         local = self.at.astimezone(ZoneInfo(self.zone))
-        return (
-            f"{local:%H:%M} happens twice on {local:%Y-%m-%d} in {zone_label(self.zone)} (the clocks go back "
-            f"that night): the send starts at the first, {local:%H:%M} {zone_abbreviation(local)} "
-            f"({offset_text(local)})."
-        )
+        return _(
+            "%(time)s happens twice on %(date)s in %(zone)s (the clocks go back that night): the send starts "
+            "at the first, %(time)s %(abbreviation)s (%(offset)s)."
+        ) % {
+            "time": f"{local:%H:%M}",
+            "date": f"{local:%Y-%m-%d}",
+            "zone": zone_label(self.zone),
+            "abbreviation": zone_abbreviation(local),
+            "offset": offset_text(local),
+        }
 
 
 def zone_label(zone: str) -> str:
@@ -67,15 +74,19 @@ def zoned_text(moment: datetime, zone: str) -> str:
     """A time on the clock of `zone`, with its abbreviation, its offset and the zone's name."""
     local = moment.astimezone(ZoneInfo(zone or settings.TIME_ZONE))
     shown = f"{local:%Y-%m-%d %H:%M} {zone_abbreviation(local)}"
-    return f"{shown} ({offset_text(local)}) in {zone_label(zone or settings.TIME_ZONE)}"
+    return _("%(time)s (%(offset)s) in %(zone)s") % {
+        "time": shown,
+        "offset": offset_text(local),
+        "zone": zone_label(zone or settings.TIME_ZONE),
+    }
 
 
 def _duration(delta: timedelta) -> str:
     minutes = int(delta.total_seconds()) // 60
     if minutes % 60 == 0:
         hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minutes"
+        return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
+    return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
 
 
 def wall_time(day: date, clock: time, zone: str) -> StartTime:
@@ -87,9 +98,17 @@ def wall_time(day: date, clock: time, zone: str) -> StartTime:
     there = first.astimezone(UTC).astimezone(tz)
     if there.replace(tzinfo=None) != naive:
         raise forms.ValidationError(
-            f"{naive:%H:%M} does not exist on {naive:%Y-%m-%d} in {zone_label(zone)}: the clocks go forward "
-            f"{_duration(second.utcoffset() - first.utcoffset())} that night. Choose another time, "
-            f"such as {there:%H:%M}.",
+            _(
+                "%(time)s does not exist on %(date)s in %(zone)s: the clocks go forward %(jump)s that night. "
+                "Choose another time, such as %(other)s."
+            )
+            % {
+                "time": f"{naive:%H:%M}",
+                "date": f"{naive:%Y-%m-%d}",
+                "zone": zone_label(zone),
+                "jump": _duration(second.utcoffset() - first.utcoffset()),
+                "other": f"{there:%H:%M}",
+            },
             code="skipped",
         )
     return StartTime(first, zone, repeated=first.utcoffset() != second.utcoffset())
@@ -104,22 +123,24 @@ class StartTimeForm(forms.Form):
     """Now, or a date and time in a time zone. `cleaned_data["start"]` is the StartTime."""
 
     when = forms.ChoiceField(
-        label="When",
-        choices=[(NOW, "Now"), (AT, "At a date and time")],
+        label=gettext_lazy("When"),
+        choices=[(NOW, gettext_lazy("Now")), (AT, gettext_lazy("At a date and time"))],
         initial=NOW,
         required=False,  # not given: now
         widget=forms.RadioSelect,
     )
-    date = forms.DateField(label="Date", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(label="Time", required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    time_zone = forms.ChoiceField(label="Time zone", required=False)
+    date = forms.DateField(label=gettext_lazy("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    time = forms.TimeField(
+        label=gettext_lazy("Time"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    time_zone = forms.ChoiceField(label=gettext_lazy("Time zone"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         zone = self.fields["time_zone"]
         zone.choices = time_zones()
         zone.initial = default_zone(user)
-        zone.help_text = "Your own zone unless you choose another (set yours in Your settings)."
+        zone.help_text = _("Your own zone unless you choose another (set yours in Your settings).")
 
     def clean(self):
         data = super().clean()
@@ -128,9 +149,9 @@ class StartTimeForm(forms.Form):
             data["start"] = StartTime(None, zone)
             return data
         if not data.get("date") and "date" not in self.errors:
-            self.add_error("date", "Give the date the send starts on.")
+            self.add_error("date", _("Give the date the send starts on."))
         if not data.get("time") and "time" not in self.errors:
-            self.add_error("time", "Give the time the send starts at.")
+            self.add_error("time", _("Give the time the send starts at."))
         if data.get("date") and data.get("time") and zone:
             try:
                 data["start"] = wall_time(data["date"], data["time"], zone)
@@ -146,14 +167,14 @@ class StartTimeForm(forms.Form):
 class ConfirmForm(StartTimeForm):
     """The confirm page: the start time, and whether a canary goes first."""
 
-    canary = forms.BooleanField(label="Send a canary first", required=False)
+    canary = forms.BooleanField(label=gettext_lazy("Send a canary first"), required=False)
 
     def __init__(self, *args, total: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.canary_size = canary_size(total)
-        self.fields["canary"].help_text = (
-            f"The first {self.canary_size:,} recipients (1%, at least 10) get it first; the rest wait until "
-            "those have finished without an error spike, and the send pauses itself if they did not."
-        )
+        self.fields["canary"].help_text = _(
+            "The first %(n)s recipients (1%%, at least 10) get it first; the rest wait until those have "
+            "finished without an error spike, and the send pauses itself if they did not."
+        ) % {"n": f"{self.canary_size:,}"}
         if not self.canary_size:
             del self.fields["canary"]

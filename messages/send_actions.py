@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from messages import campaign, lifecycle
 from messages.models import Delivery, Send, SendEvent
@@ -35,9 +36,9 @@ def _name(user) -> str:
 def send_approve(send: Send, user) -> Send:
     """A second person approves the send exactly as it is now (its message, recipients and time)."""
     if not has_capability(user, "approve"):
-        raise NotAllowed("Only approvers and admins can approve a send.")
+        raise NotAllowed(_("Only approvers and admins can approve a send."))
     if send.created_by_id == user.pk:
-        raise NotAllowed("You created this send: a different person must approve it.")
+        raise NotAllowed(_("You created this send: a different person must approve it."))
     with transaction.atomic():
         send = _locked(send)
         try:
@@ -57,12 +58,12 @@ def send_approve(send: Send, user) -> Send:
 
 def send_reject(send: Send, user, reason: str) -> Send:
     if not has_capability(user, "approve"):
-        raise NotAllowed("Only approvers and admins can reject a send.")
+        raise NotAllowed(_("Only approvers and admins can reject a send."))
     reason = (reason or "").strip()
     if not reason:
-        raise SendRefused("Say why the send is rejected: its author reads it.", "reason")
+        raise SendRefused(_("Say why the send is rejected: its author reads it."), "reason")
     if len(reason) > REASON_MAX:
-        raise SendRefused(f"The reason is at most {REASON_MAX:,} characters.", "reason")
+        raise SendRefused(_("The reason is at most %(max)s characters.") % {"max": f"{REASON_MAX:,}"}, "reason")
     with transaction.atomic():
         send = _locked(send)
         try:
@@ -75,7 +76,7 @@ def send_reject(send: Send, user, reason: str) -> Send:
 def send_pause(send: Send, user) -> Send:
     """Deliveries not yet started stay queued; those being posted finish."""
     try:
-        lifecycle.pause(send, user=user, reason=f"Paused by {_name(user)}.")
+        lifecycle.pause(send, user=user, reason=f"Paused by {_name(user)}.")  # stored: stays in English
     except lifecycle.TransitionRefused as exc:
         raise _refused(exc) from exc
     return send
@@ -87,8 +88,8 @@ def send_resume(send: Send, user) -> Send:
         send = _locked(send)
         if send.status == Send.Status.PAUSED and not send.sender.is_active:
             raise SendRefused(
-                f"The sender {send.sender.name} is inactive: ask an admin to activate it before resuming, "
-                "or cancel the send."
+                _("The sender %(name)s is inactive: ask an admin to activate it before resuming, or cancel the send.")
+                % {"name": send.sender.name}
             )
         try:
             lifecycle.move(send, "resume", user=user, resumed_at=timezone.now(), paused_reason="")
@@ -100,7 +101,7 @@ def send_resume(send: Send, user) -> Send:
 
 def _may_reschedule(send: Send, user) -> None:
     if send.created_by_id != user.pk and ADMINS not in user_roles(user):
-        raise NotAllowed("Only the person who created this send, or an admin, can change its start time.")
+        raise NotAllowed(_("Only the person who created this send, or an admin, can change its start time."))
 
 
 def send_reschedule(send: Send, user, scheduled_at: datetime | None, time_zone: str = "") -> Send:
@@ -129,13 +130,14 @@ def send_retry_failed(send: Send, user) -> Send:
     with transaction.atomic():
         send = _locked(send)
         if send.status not in Send.FINISHED:
-            raise SendRefused(f"This send is {send.get_status_display().lower()}: retry its failures once it ends.")
+            status = send.get_status_display().lower()
+            raise SendRefused(_("This send is %(status)s: retry its failures once it ends.") % {"status": status})
         failed = Delivery.objects.filter(send=send, status=Delivery.Status.FAILED).count()
         if not failed:
-            raise SendRefused("No delivery of this send failed: there is nothing to retry.")
+            raise SendRefused(_("No delivery of this send failed: there is nothing to retry."))
         live = send.retries.exclude(status__in=(Send.Status.CANCELED, Send.Status.REJECTED)).first()
         if live is not None:
-            raise SendRefused(f"Its failures were already retried, as send #{live.pk}.")
+            raise SendRefused(_("Its failures were already retried, as send #%(pk)s.") % {"pk": live.pk})
         retry = Send.objects.create(
             draft=send.draft,
             draft_name=send.draft_name,

@@ -18,6 +18,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from messages import send_actions
@@ -39,37 +41,57 @@ def approval_notice(sender, total: int, user) -> dict | None:
     if not needs_approval(sender, total):
         return None
     if sender.requires_approval:
-        why = f"the sender {sender.name} requires approval for every send"
+        why = _("the sender %(name)s requires approval for every send") % {"name": sender.name}
     else:
-        why = (
-            f"it goes to {total:,} recipients, and every send of {settings.OTT_APPROVAL_MIN_RECIPIENTS:,} "
-            "or more needs approval"
-        )
+        why = ngettext(
+            "it goes to %(total)s recipient, and every send of %(min)s or more needs approval",
+            "it goes to %(total)s recipients, and every send of %(min)s or more needs approval",
+            total,
+        ) % {"total": f"{total:,}", "min": f"{settings.OTT_APPROVAL_MIN_RECIPIENTS:,}"}
     approvers = [other.get_username() for other in users_with("approve") if other.pk != user.pk]
     return {"why": why, "approvers": approvers[:APPROVERS_NAMED], "more": max(0, len(approvers) - APPROVERS_NAMED)}
 
 
 def _start_words(send: Send) -> str:
+    """How a sentence about when the send starts ends, after "it": "starts at ..." or "starts at once"."""
     if send.scheduled_at and send.scheduled_at > timezone.now():
-        return f"starts at {zoned_text(send.scheduled_at, send.schedule_time_zone)}"
-    return "starts at once"
+        return _("starts at %(time)s") % {"time": zoned_text(send.scheduled_at, send.schedule_time_zone)}
+    return _("starts at once")
 
 
 def what_next(send: Send, start: StartTime | None = None) -> str:
     """The confirm's success message: what happens to the send now, in words."""
-    deliveries = f"{send.total:,} {'delivery' if send.total == 1 else 'deliveries'}"
-    if send.status == SS.PREPARING:
-        then = "waits for approval" if send.needs_approval else _start_words(send)
-        text = f"Preparing {deliveries} in the background (the page shows how far it is); then it {then}."
-    elif send.status == SS.PENDING_APPROVAL:
+    n, values = send.total, {"n": f"{send.total:,}"}
+    if send.status == SS.PREPARING and send.needs_approval:
         text = (
-            f"Waiting for approval by an approver or an admin: nothing is sent until one approves it. "
-            f"Once approved, it {_start_words(send)}."
+            ngettext(
+                "Preparing %(n)s delivery in the background (the page shows how far it is); "
+                "then it waits for approval.",
+                "Preparing %(n)s deliveries in the background (the page shows how far it is); "
+                "then it waits for approval.",
+                n,
+            )
+            % values
         )
+    elif send.status == SS.PREPARING:
+        text = ngettext(
+            "Preparing %(n)s delivery in the background (the page shows how far it is); then it %(start)s.",
+            "Preparing %(n)s deliveries in the background (the page shows how far it is); then it %(start)s.",
+            n,
+        ) % {**values, "start": _start_words(send)}
+    elif send.status == SS.PENDING_APPROVAL:
+        text = _(
+            "Waiting for approval by an approver or an admin: nothing is sent until one approves it. "
+            "Once approved, it %(start)s."
+        ) % {"start": _start_words(send)}
     elif send.status == SS.SCHEDULED:
-        text = f"Scheduled for {zoned_text(send.scheduled_at, send.schedule_time_zone)}: {deliveries} start then."
+        text = ngettext(
+            "Scheduled for %(time)s: %(n)s delivery starts then.",
+            "Scheduled for %(time)s: %(n)s deliveries start then.",
+            n,
+        ) % {**values, "time": zoned_text(send.scheduled_at, send.schedule_time_zone)}
     else:
-        text = f"Queued {deliveries}."
+        text = ngettext("Queued %(n)s delivery.", "Queued %(n)s deliveries.", n) % values
     if start is not None and start.repeated:
         text += " " + start.repeated_note()
     return text
@@ -95,7 +117,7 @@ def _act(request, pk: int, action, said) -> object:
 
 def _approved(send: Send) -> str:
     send.refresh_from_db()
-    return f"Approved: it {_start_words(send)}."
+    return _("Approved: it %(start)s.") % {"start": _start_words(send)}
 
 
 @require_POST
@@ -120,7 +142,7 @@ def send_reject_view(request, pk: int):
                 return redirect("messages:send-detail", pk=send.pk)
             form.add_error(exc.field, str(exc))
         else:
-            messages.success(request, "Rejected: nothing of it is sent. Its author sees your reason on its page.")
+            messages.success(request, _("Rejected: nothing of it is sent. Its author sees your reason on its page."))
             return redirect("messages:send-detail", pk=send.pk)
     return render_send_page(request, send, reject_form=form, status=400)
 
@@ -128,15 +150,15 @@ def send_reject_view(request, pk: int):
 @require_POST
 @capability_required("send")
 def send_pause_view(request, pk: int):
-    said = "Paused: nothing more is posted until someone resumes it (deliveries being posted finish)."
-    return _act(request, pk, lambda send: send_actions.send_pause(send, request.user), lambda _: said)
+    said = _("Paused: nothing more is posted until someone resumes it (deliveries being posted finish).")
+    return _act(request, pk, lambda send: send_actions.send_pause(send, request.user), lambda result: said)
 
 
 def _resumed(send: Send) -> str:
     send.refresh_from_db()
     if send.started_at is None and send.scheduled_at and send.scheduled_at > timezone.now():
-        return f"Resumed: it {_start_words(send)}."
-    return "Resumed: it goes on where it stopped."
+        return _("Resumed: it %(start)s.") % {"start": _start_words(send)}
+    return _("Resumed: it goes on where it stopped.")
 
 
 @require_POST
@@ -163,19 +185,22 @@ def send_reschedule_view(request, pk: int):
             form.refused(str(exc))
         else:
             send.refresh_from_db()
-            text = f"New start time: it {_start_words(send)}." if start.at else "It starts as soon as it can."
+            if start.at:
+                text = _("New start time: it %(start)s.") % {"start": _start_words(send)}
+            else:
+                text = _("It starts as soon as it can.")
             if send.status == SS.PENDING_APPROVAL and send.approved_at:
-                text += " It needs approving again: the start time is part of what was approved."
+                text += " " + _("It needs approving again: the start time is part of what was approved.")
             messages.success(request, " ".join(filter(None, (text, start.repeated_note()))))
             return redirect("messages:send-detail", pk=send.pk)
     return render_send_page(request, send, reschedule_form=form, status=400)
 
 
 def _retrying(retry: Send) -> str:
-    return (
-        f"Retrying the failed deliveries of send #{retry.retry_of_id} as this send. The portal first asks "
+    return _(
+        "Retrying the failed deliveries of send #%(pk)s as this send. The portal first asks "
         "Marketing Cloud about each one and leaves out any it has after all, so nobody receives it twice."
-    )
+    ) % {"pk": retry.retry_of_id}
 
 
 @require_POST

@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from messages.bodies import Bodies, delivery_body
 from messages.models import Delivery, Send, SenderHold
@@ -30,11 +31,11 @@ BUSY = (SS.PREPARING, SS.QUEUED, SS.RUNNING)
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label="Reason for rejecting",
+        label=_("Reason for rejecting"),
         required=False,  # the service says why a reason is needed, at this field
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required. The person who created the send reads it on the send's page.",
+        help_text=_("Required. The person who created the send reads it on the send's page."),
     )
 
 
@@ -78,7 +79,7 @@ def progress_context(request, send: Send) -> dict:
     return {
         "send": send,
         "progress": progress,
-        "errors": send_errors(send),
+        "errors": [{**error, "label": Delivery.Status(error["status"]).label} for error in send_errors(send)],
         "refused_more": max(0, send.invalid_count - 50),
         "can_cancel": has_capability(request.user, "send") and not send.is_finished,
         "poll": "" if send.is_finished else ("every 1s" if send.status in BUSY else "every 2s"),

@@ -10,6 +10,9 @@ from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
@@ -49,45 +52,61 @@ MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 
 class AudienceChoice(forms.ModelChoiceField):
     def label_from_instance(self, audience: Audience) -> str:
-        columns = f"; columns: {', '.join(audience.columns)}" if audience.columns else ""
-        return f"{audience.name} ({audience.size:,} recipient{'s' if audience.size != 1 else ''}{columns})"
+        values = {"name": audience.name, "n": f"{audience.size:,}", "columns": ", ".join(audience.columns)}
+        if audience.columns:
+            text = ngettext(
+                "%(name)s (%(n)s recipient; columns: %(columns)s)",
+                "%(name)s (%(n)s recipients; columns: %(columns)s)",
+                audience.size,
+            )
+        else:
+            text = ngettext("%(name)s (%(n)s recipient)", "%(name)s (%(n)s recipients)", audience.size)
+        return text % values
 
 
 class RecipientsForm(forms.Form):
     audience = AudienceChoice(
         queryset=Audience.objects.none(),
         required=False,
-        label="A saved audience",
-        empty_label="(none)",
-        help_text="Its extra columns fill the message's placeholders. Once sent to, it can no longer be changed.",
+        label=gettext_lazy("A saved audience"),
+        empty_label=gettext_lazy("(none)"),
+        help_text=gettext_lazy(
+            "Its extra columns fill the message's placeholders. Once sent to, it can no longer be changed."
+        ),
     )
     ott_id = forms.CharField(
         required=False,
         max_length=256,
-        label="Recipient ID (ottId)",
+        label=gettext_lazy("Recipient ID (ottId)"),
         strip=True,
     )
     user_reference = forms.CharField(
         required=False,
         max_length=256,
-        label="Customer reference (userReference)",
+        label=gettext_lazy("Customer reference (userReference)"),
         strip=True,
     )
     pasted = forms.CharField(
         required=False,
-        label="Or paste a list",
+        label=gettext_lazy("Or paste a list"),
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
-        help_text=(
+        help_text=gettext_lazy(
             "One recipient per line: the recipient ID, or recipient ID,customer reference "
             "(,customer reference alone for Messenger)."
         ),
     )
     csv_file = forms.FileField(
         required=False,
-        label="Or upload a CSV file",
-        help_text=f"Header ott_id,user_reference, then any columns of your own (they fill the placeholders); "
-        f"UTF-8 with or without BOM; up to {MAX_AUDIENCE_ROWS:,} rows and {MAX_UPLOAD_BYTES // 2**20} MB. "
-        "Used for this send only; to send to it again, save it as an audience.",
+        label=gettext_lazy("Or upload a CSV file"),
+        help_text=format_lazy(
+            gettext_lazy(
+                "Header ott_id,user_reference, then any columns of your own (they fill the placeholders); "
+                "UTF-8 with or without BOM; up to {rows} rows and {megabytes} MB. "
+                "Used for this send only; to send to it again, save it as an audience."
+            ),
+            rows=f"{MAX_AUDIENCE_ROWS:,}",
+            megabytes=MAX_UPLOAD_BYTES // 2**20,
+        ),
     )
 
     def __init__(self, *args, network: str = "", refused: dict[str, str] | None = None, **kwargs):
@@ -109,7 +128,7 @@ class RecipientsForm(forms.Form):
         ways = (data["audience"], data["ott_id"] or data["user_reference"], data["pasted"].strip(), data["csv_file"])
         if sum(map(bool, ways)) != 1:
             self.add_error(
-                None, "Give the recipients one way: an audience, one recipient, a pasted list, or a CSV file."
+                None, _("Give the recipients one way: an audience, one recipient, a pasted list, or a CSV file.")
             )
             return None
         if data["audience"]:
@@ -121,7 +140,7 @@ class RecipientsForm(forms.Form):
             self.refused_rows, self.refused_more = result.invalid, result.refused - len(result.invalid)
             if result.error or not result.valid:
                 self.add_error(
-                    "pasted", result.error or "No valid recipient in this list (see the refused lines below)."
+                    "pasted", result.error or _("No valid recipient in this list (see the refused lines below).")
                 )
                 return None
             return recipient_list_create(draft=draft, user=user, recipients=result)
@@ -135,7 +154,7 @@ class RecipientsForm(forms.Form):
     def _one_off(self, draft: Draft, user) -> RecipientList | None:
         """A CSV file: streamed into a one-off audience (never held whole in memory)."""
         upload = self.cleaned_data["csv_file"]
-        name = f"{upload.name} (for “{draft.name}”)"[:200]
+        name = f"{upload.name} (for “{draft.name}”)"[:200]  # stored: stays in English
         try:
             audience = audience_from_csv(
                 file=upload, name=name, network=draft.sender.network, user=user, file_name=upload.name, one_off=True
@@ -176,8 +195,10 @@ def send_start(request, pk: int):
         except RequestDataTooBig:
             # The fields alone pass DATA_UPLOAD_MAX_MEMORY_SIZE. Nothing read can be acted on (the rest,
             # with the CSRF token, is left unread), so the page only says why.
-            too_long = f"A pasted list can be at most {_megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}; "
-            form = RecipientsForm({}, refused={"pasted": too_long + "upload it as a CSV file."})
+            too_long = _("A pasted list can be at most %(size)s; upload it as a CSV file.") % {
+                "size": _megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+            }
+            form = RecipientsForm({}, refused={"pasted": too_long})
             draft = _draft_for_sending(request, pk)
             return _recipients_page(request, draft, form, draft_problems_of(draft))
     return _send_start(request, pk, limit)
@@ -190,8 +211,8 @@ def _send_start(request, pk: int, limit: UploadLimit):
     network = draft.sender.network
     form = RecipientsForm(network=network)
     if request.method == "POST":
-        too_big = f"The file is larger than {_megabytes(MAX_UPLOAD_BYTES)}, the most one upload can be. "
-        refused = {limit.refused: too_big + "Split it into smaller files."} if limit.refused else {}
+        too_big = _("The file is larger than %(size)s, the most one upload can be. Split it into smaller files.")
+        refused = {limit.refused: too_big % {"size": _megabytes(MAX_UPLOAD_BYTES)}} if limit.refused else {}
         form = RecipientsForm(request.POST, request.FILES, network=network, refused=refused)
         if not problems and form.is_valid() and (pending := form.pending(draft, request.user)):
             return redirect("messages:send-confirm", pk=pending.pk)
@@ -208,7 +229,8 @@ def send_test_view(request, pk: int):
     except SendRefused as exc:
         messages.error(request, str(exc))
         return redirect("messages:draft-edit", pk=draft.pk)
-    messages.success(request, f"Test sent to {send.total} test recipient{'s' if send.total != 1 else ''}.")
+    said = ngettext("Test sent to %(n)s test recipient.", "Test sent to %(n)s test recipients.", send.total)
+    messages.success(request, said % {"n": send.total})
     return redirect("messages:send-detail", pk=send.pk)
 
 
@@ -221,9 +243,18 @@ class SendConfirmForm(ConfirmForm):
         if allowance_problem and allowance_left:
             self.fields["up_to_allowance"] = forms.BooleanField(
                 required=False,
-                label=f"Send up to the remaining allowance ({allowance_left:,} messages)",
-                help_text=f"Recipients are messaged in the list's order until {allowance_left:,} have been; "
-                "the rest are not sent to.",
+                label=ngettext(
+                    "Send up to the remaining allowance (%(n)s message)",
+                    "Send up to the remaining allowance (%(n)s messages)",
+                    allowance_left,
+                )
+                % {"n": f"{allowance_left:,}"},
+                help_text=ngettext(
+                    "Recipients are messaged in the list's order until %(n)s has been; the rest are not sent to.",
+                    "Recipients are messaged in the list's order until %(n)s have been; the rest are not sent to.",
+                    allowance_left,
+                )
+                % {"n": f"{allowance_left:,}"},
             )
 
 
@@ -261,12 +292,13 @@ def _plan_context(pending: RecipientList) -> dict:
 
 def duration_words(seconds: int) -> str:
     if seconds < 60:
-        return "under a minute"
+        return _("under a minute")
     hours, minutes = divmod(round(seconds / 60), 60)
-    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
-    if minutes:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
-    return "about " + " ".join(parts)
+    hours_words = ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
+    minutes_words = ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
+    if hours and minutes:
+        return _("about %(hours)s %(minutes)s") % {"hours": hours_words, "minutes": minutes_words}
+    return _("about %(duration)s") % {"duration": hours_words if hours else minutes_words}
 
 
 @capability_required("send")
@@ -379,11 +411,17 @@ def send_cancel_view(request, pk: int):
 
 
 def cancel_summary(result) -> str:
-    not_sent = f"{result.not_sent:,} {'delivery' if result.not_sent == 1 else 'deliveries'} will not be sent"
+    not_sent = ngettext("%(n)s delivery will not be sent", "%(n)s deliveries will not be sent", result.not_sent) % {
+        "n": f"{result.not_sent:,}"
+    }
     if not result.in_flight:
-        return f"Send canceled: {not_sent}."
-    verb = "was" if result.in_flight == 1 else "were"
-    return f"Send canceled: {not_sent}; {result.in_flight:,} {verb} already being posted and will finish."
+        return _("Send canceled: %(not_sent)s.") % {"not_sent": not_sent}
+    in_flight = ngettext(
+        "%(n)s was already being posted and will finish",
+        "%(n)s were already being posted and will finish",
+        result.in_flight,
+    ) % {"n": f"{result.in_flight:,}"}
+    return _("Send canceled: %(not_sent)s; %(in_flight)s.") % {"not_sent": not_sent, "in_flight": in_flight}
 
 
 @capability_required("view_history")
