@@ -359,7 +359,8 @@ def _send_limit(sender: Sender, total: int, up_to_allowance: bool) -> int | None
     if not up_to_allowance:
         raise SendRefused(problem, "up_to_allowance")
     if left <= 0:
-        raise SendRefused(problem.split(" Send to fewer")[0] + " Nothing can be sent until the allowance renews.")
+        over = planning.allowance_problem(sender, total, advice=False)
+        raise SendRefused(over + " " + _("Nothing can be sent until the allowance renews."))
     return left
 
 
