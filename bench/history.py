@@ -66,7 +66,11 @@ def load(rows: int, sends_wanted: int = 1000) -> dict:
             sender=senders[i % 20],
             sender_name=senders[i % 20].name,
             network=senders[i % 20].network,
-            template={},
+            template={
+                "from": {"ottId": senders[i % 20].sender_id, "network": senders[i % 20].network},
+                "message": {"contents": [{"type": "text", "text": "Hi"}]},
+                "validityPeriod": 86400,
+            },
             status="done",
             total=per_send,
             created_by=users[i % 3],
@@ -84,7 +88,7 @@ def load(rows: int, sends_wanted: int = 1000) -> dict:
         "message_key",
         "ott_id",
         "user_reference",
-        "payload",
+        "message",
         "status",
         "attempts",
         "needs_lookup",
@@ -115,11 +119,6 @@ def load(rows: int, sends_wanted: int = 1000) -> dict:
             request_id = str(uuid.uuid4()) if status == "sent" else ""
             ott_id = f"U{rng.randrange(10**9):09d}"
             at = start + step * n
-            body = {
-                "messageKey": str(key),
-                "to": {"ottId": ott_id},
-                "message": {"contents": [{"type": "text", "text": "Hi"}]},
-            }
             if n == rows // 2:
                 probe.update(request_id=request_id or "none", ott_id=ott_id, key=str(key))
             yield (
@@ -130,7 +129,7 @@ def load(rows: int, sends_wanted: int = 1000) -> dict:
                 key_field.get_db_prep_value(key, connection),
                 ott_id,
                 "",
-                json.dumps(body),
+                "",  # the send's template's message
                 status,
                 1,
                 False,

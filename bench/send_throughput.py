@@ -150,16 +150,16 @@ def main() -> None:
     portal_rate = args.n / busy
 
     # Ceiling: the same bodies, the same concurrency, a bare thread pool with one Session per thread.
-    bodies = list(send.deliveries.values_list("payload", flat=True))
+    bodies = [delivery.body.encode() for delivery in send.deliveries.select_related("send")]
     local = threading.local()
-    headers = {"Authorization": "Bearer stub-token"}
+    headers = {"Authorization": "Bearer stub-token", "Content-Type": "application/json"}
 
     def post(body):
         session = getattr(local, "session", None)
         if session is None:
             session = local.session = requests.Session()
             session.trust_env = False  # as the portal's client does: no per-request environment scan
-        return session.post(f"{stub_url}/ott/v1/send", json=body, headers=headers, timeout=30).status_code
+        return session.post(f"{stub_url}/ott/v1/send", data=body, headers=headers, timeout=30).status_code
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
@@ -203,8 +203,40 @@ def main() -> None:
         f"{portal_rate / naive_rate:.0f}x (target >= 20); target >= 1,000/s: "
         f"{'met' if portal_rate >= 1000 else 'missed'}"
     )
+    if args.workers > 1:
+        per_worker(send.pk)
     if args.profile:
         profile_top(args.profile)
+
+
+def per_worker(send_id: int) -> None:
+    """Each worker's share: the deliveries of the `deliver` tasks it ran, over the time it ran them;
+    and whether any delivery was attempted more than once (claimed twice)."""
+    from django.db.models import Count
+    from django_tasks_db.models import DBTaskResult
+
+    from messages.models import Attempt
+    from messages.tasks import deliver
+
+    shares: dict[str, list] = {}
+    for result in DBTaskResult.objects.filter(task_path=deliver.module_path, status="SUCCESSFUL"):
+        sent_for, ids = result.args_kwargs["args"]
+        if sent_for != send_id or not result.worker_ids:
+            continue
+        share = shares.setdefault(result.worker_ids[-1], [0, result.started_at, result.finished_at])
+        share[0] += len(ids)
+        share[1], share[2] = min(share[1], result.started_at), max(share[2], result.finished_at)
+    for number, (count, first, last) in enumerate(shares.values(), start=1):
+        seconds = (last - first).total_seconds()
+        print(f"  worker {number}: {count:,} deliveries in {seconds:.1f} s ({count / seconds:,.0f}/s)")
+    twice = (
+        Attempt.objects.filter(delivery__send_id=send_id, kind="send")
+        .values("delivery_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .count()
+    )
+    print(f"  deliveries posted more than once: {twice}")
 
 
 if __name__ == "__main__":

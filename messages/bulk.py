@@ -18,7 +18,10 @@ def _converter(field: models.Field) -> Callable[[Any], Any] | None:
     if isinstance(field, models.DateTimeField):
         adapt = connection.ops.adapt_datetimefield_value
         return lambda value: None if value is None else adapt(value)
-    if isinstance(field, (models.JSONField, models.UUIDField)):
+    if isinstance(field, models.JSONField):
+        empty = field.get_db_prep_save([], connection)  # most outcomes' validation errors and events
+        return lambda value: empty if value == [] else field.get_db_prep_save(value, connection)
+    if isinstance(field, models.UUIDField):
         return lambda value: field.get_db_prep_save(value, connection)
     if field.choices:  # a TextChoices member goes as its plain value
         return lambda value: None if value is None else str(value)
