@@ -45,6 +45,16 @@ def _rule(name: str, read_only: bool) -> serializers.Field:
     return serializers.IntegerField(**kwargs) if read_only else serializers.IntegerField(min_value=1, **kwargs)
 
 
+def _with_rules(fields: dict, *, read_only: bool) -> dict:
+    """`fields` with the sending rules (senders.forms.RULE_FIELDS) right after `requires_approval`, where
+    a sender's answers and the schema list them. Both serializers take them from here: read-only on a
+    sender, writable in PATCH."""
+    declared = list(fields.items())
+    at = list(fields).index("requires_approval") + 1
+    rules = [(name, _rule(name, read_only)) for name in RULE_FIELDS]
+    return dict(declared[:at] + rules + declared[at:])
+
+
 def _secret_field(**kwargs):
     return serializers.CharField(write_only=True, required=False, style={"input_type": "password"}, **kwargs)
 
@@ -62,15 +72,7 @@ class SenderSerializer(serializers.Serializer):
         default=False,
         help_text="Every send from it waits until a second person (an approver or admin) approves it",
     )
-    # Sending rules (change them with PATCH)
-    quiet_hours_start = _rule("quiet_hours_start", read_only=True)
-    quiet_hours_end = _rule("quiet_hours_end", read_only=True)
-    time_zone = _rule("time_zone", read_only=True)
-    rate_limit = _rule("rate_limit", read_only=True)
-    frequency_cap_24h = _rule("frequency_cap_24h", read_only=True)
-    frequency_cap_7d = _rule("frequency_cap_7d", read_only=True)
-    daily_allowance = _rule("daily_allowance", read_only=True)
-    monthly_allowance = _rule("monthly_allowance", read_only=True)
+    # The sending rules come next, read-only (change them with PATCH): see get_fields.
     # Messenger
     application_id = serializers.CharField(write_only=True, required=False)
     application_secret = _secret_field()
@@ -83,6 +85,9 @@ class SenderSerializer(serializers.Serializer):
     is_test_channel = serializers.BooleanField(write_only=True, required=False)
     # both
     endpoint_url = serializers.CharField(write_only=True, required=False)
+
+    def get_fields(self):
+        return _with_rules(super().get_fields(), read_only=True)
 
     def validate(self, attrs):
         data = self.initial_data.dict() if hasattr(self.initial_data, "dict") else dict(self.initial_data)
@@ -114,14 +119,10 @@ class SenderUpdateSerializer(serializers.Serializer):
     requires_approval = serializers.BooleanField(
         required=False, help_text="Every send from it waits until a second person approves it"
     )
-    quiet_hours_start = _rule("quiet_hours_start", read_only=False)
-    quiet_hours_end = _rule("quiet_hours_end", read_only=False)
-    time_zone = _rule("time_zone", read_only=False)
-    rate_limit = _rule("rate_limit", read_only=False)
-    frequency_cap_24h = _rule("frequency_cap_24h", read_only=False)
-    frequency_cap_7d = _rule("frequency_cap_7d", read_only=False)
-    daily_allowance = _rule("daily_allowance", read_only=False)
-    monthly_allowance = _rule("monthly_allowance", read_only=False)
+    # The sending rules come next: see get_fields.
+
+    def get_fields(self):
+        return _with_rules(super().get_fields(), read_only=False)
 
     def to_internal_value(self, data):
         """The sending rules are read by SendingRulesForm (with the sender's other rules as they are, so

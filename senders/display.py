@@ -12,7 +12,7 @@ from functools import cache
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import get_language, gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import get_language, gettext_lazy, gettext_noop, ngettext_lazy
 from django.utils.translation import gettext as _
 
 from ott.networks import NETWORKS, active_flag
@@ -95,96 +95,73 @@ def rule_words(sender) -> list[tuple[str, str, str]]:
     """(key, label, words) of the sender's sending rules as a marketer reads them; "Off" where unset."""
     zone = sender.time_zone or settings.TIME_ZONE
     start, end = sender.quiet_hours_start, sender.quiet_hours_end
-    off = str(OFF)
-    quiet = off
+    quiet = _off()
     if start is not None and end is not None:
         quiet = _("%(window)s %(zone)s: nothing is posted then") % {
             "window": f"{start:%H:%M}{DASH}{end:%H:%M}",
             "zone": zone,
         }
-    cap24, cap7, daily, monthly, rate = (
-        sender.frequency_cap_24h,
-        sender.frequency_cap_7d,
-        sender.daily_allowance,
-        sender.monthly_allowance,
-        sender.rate_limit,
-    )
+    words = [("quiet_hours", _("Quiet hours"), quiet)]
+    for key, label, counted, unset in _COUNTED_RULES:
+        n = getattr(sender, key)
+        words.append((key, str(label), counted % {"count": n, "n": f"{n:,}", "zone": zone} if n else unset()))
+    return words
 
-    def fill(n: int) -> dict:
-        return {"n": f"{n:,}", "zone": zone}
 
-    return [
-        ("quiet_hours", _("Quiet hours"), quiet),
-        (
-            "frequency_cap_24h",
-            _("Per person, 24 hours"),
-            (
-                ngettext(
-                    "At most %(n)s message per person in 24 hours",
-                    "At most %(n)s messages per person in 24 hours",
-                    cap24,
-                )
-                % fill(cap24)
-                if cap24
-                else off
-            ),
-        ),
-        (
-            "frequency_cap_7d",
-            _("Per person, 7 days"),
-            (
-                ngettext(
-                    "At most %(n)s message per person in 7 days", "At most %(n)s messages per person in 7 days", cap7
-                )
-                % fill(cap7)
-                if cap7
-                else off
-            ),
-        ),
-        (
-            "daily_allowance",
-            _("Daily allowance"),
-            (
-                ngettext("Up to %(n)s message a day (%(zone)s)", "Up to %(n)s messages a day (%(zone)s)", daily)
-                % fill(daily)
-                if daily
-                else off
-            ),
-        ),
-        (
-            "monthly_allowance",
-            _("Monthly allowance"),
-            (
-                ngettext(
-                    "Up to %(n)s message a calendar month (%(zone)s)",
-                    "Up to %(n)s messages a calendar month (%(zone)s)",
-                    monthly,
-                )
-                % fill(monthly)
-                if monthly
-                else off
-            ),
-        ),
-        (
-            "rate_limit",
-            _("Speed"),
-            (
-                ngettext("At most %(n)s post a second per worker", "At most %(n)s posts a second per worker", rate)
-                % fill(rate)
-                if rate
-                else off
-            )
-            if rate
-            else _default_rate(),
-        ),
-    ]
+def _off() -> str:
+    return str(OFF)
 
 
 def _default_rate() -> str:
     default = settings.OTT_SENDER_RATE_LIMIT
     if not default:
-        return str(OFF)
+        return _off()
     return _("Off: the portal's default, at most %(n)s posts a second per worker") % {"n": f"{default:,.0f}"}
+
+
+# The rules that are a number, in the sender page's order: (field, label, the words (singular or plural
+# by %(count)s, the number shown as %(n)s with thousands separators, the sender's zone as %(zone)s),
+# what is said when it is unset).
+_COUNTED_RULES = (
+    (
+        "frequency_cap_24h",
+        gettext_lazy("Per person, 24 hours"),
+        ngettext_lazy(
+            "At most %(n)s message per person in 24 hours", "At most %(n)s messages per person in 24 hours", "count"
+        ),
+        _off,
+    ),
+    (
+        "frequency_cap_7d",
+        gettext_lazy("Per person, 7 days"),
+        ngettext_lazy(
+            "At most %(n)s message per person in 7 days", "At most %(n)s messages per person in 7 days", "count"
+        ),
+        _off,
+    ),
+    (
+        "daily_allowance",
+        gettext_lazy("Daily allowance"),
+        ngettext_lazy("Up to %(n)s message a day (%(zone)s)", "Up to %(n)s messages a day (%(zone)s)", "count"),
+        _off,
+    ),
+    (
+        "monthly_allowance",
+        gettext_lazy("Monthly allowance"),
+        ngettext_lazy(
+            "Up to %(n)s message a calendar month (%(zone)s)",
+            "Up to %(n)s messages a calendar month (%(zone)s)",
+            "count",
+        ),
+        _off,
+    ),
+    (
+        "rate_limit",
+        gettext_lazy("Speed"),
+        ngettext_lazy("At most %(n)s post a second per worker", "At most %(n)s posts a second per worker", "count"),
+        _default_rate,  # unset is the portal's own speed, if it has one
+    ),
+)
 
 
 @dataclass(frozen=True)
