@@ -13,6 +13,7 @@ row: the text is shown as it was stored instead.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from django.utils import timezone, translation
@@ -23,6 +24,12 @@ from django.utils.translation import gettext, gettext_noop
 
 CLAUSES = "; "  # between the clauses of a stored detail, in English
 _JOIN = gettext_noop("; ")  # between the clauses, in the reader's language
+_PLACEHOLDERS = re.compile(r"%\(\w+\)s|%%")
+
+
+def _fillable(text: str) -> bool:
+    """Whether every % of `text` is a named placeholder or %% (finished text such as "100% sure" is not)."""
+    return "%" not in _PLACEHOLDERS.sub("", text)
 
 
 def words(*clauses: str) -> str:
@@ -31,7 +38,10 @@ def words(*clauses: str) -> str:
 
 
 def _time(value: str) -> str:
-    moment = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # looks like a time, but is not one
+        moment = None
     if moment is None:
         return str(value)
     if timezone.is_naive(moment):
@@ -58,16 +68,18 @@ def shown(text: str, args: dict | None = None) -> str:
     translated = gettext(text)
     if not args:
         return translated
-    try:
-        values = {key: _value(key, value) for key, value in args.items()}
-        if translated == text and CLAUSES in text:
-            translated = gettext(_JOIN).join(gettext(clause) for clause in text.split(CLAUSES))
-        return translated % values
-    except (KeyError, ValueError, TypeError, AttributeError):
-        try:
-            return text % args
-        except (KeyError, ValueError, TypeError):
-            return text
+    if not isinstance(args, dict) or not _fillable(text):
+        return text
+    values = {key: _value(key, value) for key, value in args.items()}
+    if translated == text and CLAUSES in text:
+        translated = gettext(_JOIN).join(gettext(clause) for clause in text.split(CLAUSES))
+    for candidate in (translated, text):  # the English when the translation does not fit the values
+        if _fillable(candidate):
+            try:
+                return candidate % values
+            except (KeyError, ValueError, TypeError):
+                continue
+    return text
 
 
 def english(text: str, args: dict | None = None) -> str:

@@ -16,7 +16,7 @@ from messages.engine import watch
 from messages.engine.attempt import Result
 from messages.models import Send, SendEvent
 from messages.services import send_create
-from messages.stored_words import iso
+from messages.stored_words import english, iso, shown
 from ott.client import Failed
 from ottportal.models import AuditEntry, UserSettings
 from tests.conftest import client_for
@@ -173,3 +173,13 @@ def test_an_old_row_of_finished_english_is_shown_as_it_was(marketer, line_draft)
     assert "<strong>Paused by mark-marketer.</strong>" in page
     data = api_for(marketer).get(f"/api/v1/sends/{send.pk}/", HTTP_ACCEPT_LANGUAGE="ja").json()
     assert data["paused_reason"] == "Paused by mark-marketer."
+
+
+def test_odd_stored_words_are_shown_as_stored_rather_than_failing():
+    assert shown("%(count)s not sent", {"other": 1}) == "%(count)s not sent"  # a value missing
+    assert shown("%(count)s not sent", ["odd"]) == "%(count)s not sent"  # not a dict
+    assert shown("100% sure", {"count": 1}) == "100% sure"  # finished text that has a % in it
+    with translation.override("ja"):
+        assert shown("%(count)s not sent", {"count": 1234}) == "1,234件は未送信"
+        assert english("%(count)s not sent", {"count": 1234}) == "1,234 not sent"
+    assert shown("To start at %(at)s", {"at": "2026-13-45T10:00"}) == "To start at 2026-13-45T10:00"
