@@ -57,6 +57,7 @@ from messages.services import (
     send_check,
     send_create,
 )
+from messages.stored_words import shown
 from ott.payloads import BLOCK_FIELDS, Block, Message, build_send_body
 from ott.text import MAX_DEPTH, newlines, newlines_in, too_deep
 from ottportal import idempotency
@@ -366,10 +367,14 @@ class SendEventSerializer(serializers.ModelSerializer):
     user = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text="Who did it; null when the portal did"
     )
+    detail = serializers.SerializerMethodField(help_text="More about it, in words, in the request's language")
 
     class Meta:
         model = SendEvent
         fields = ["at", "event", "user", "detail"]
+
+    def get_detail(self, line: SendEvent) -> str:
+        return shown(line.detail, line.detail_args)
 
 
 class SendSerializer(serializers.ModelSerializer):
@@ -381,6 +386,9 @@ class SendSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, allow_null=True, help_text="Who approved it; null until approved"
     )
     timeline = SendEventSerializer(many=True, read_only=True, help_text="What happened to the send, oldest first")
+    paused_reason = serializers.SerializerMethodField(
+        help_text="Why it is paused (by whom, or what made the portal pause it), in the request's language"
+    )
 
     class Meta:
         model = Send
@@ -405,9 +413,11 @@ class SendSerializer(serializers.ModelSerializer):
             "audience": {"help_text": "The saved audience sent to; null for a list of recipients"},
             "send_limit": {"help_text": "Sends to at most this many (the allowance left); null: no limit"},
             "scheduled_at": {"help_text": "When it starts (null: as soon as it is ready)"},
-            "paused_reason": {"help_text": "Why it is paused (by whom, or what made the portal pause it)"},
             "retry_of": {"help_text": "The send whose failed deliveries this one retries"},
         }
+
+    def get_paused_reason(self, send: Send) -> str:
+        return shown(send.paused_reason, send.paused_reason_args)
 
     def get_counts(self, send: Send) -> dict[str, int]:
         counts = self.context.get("counts")  # a list page counts all its sends in one query

@@ -7,7 +7,7 @@ callers hand their enqueue functions in: `enqueue_start(send_id, at)`, `enqueue(
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,13 +15,16 @@ from django.utils.translation import gettext_noop
 
 from messages import lifecycle
 from messages.models import Delivery, Send, SendEvent
+from messages.stored_words import iso
 
 EARLY = timedelta(seconds=1)  # a start task may run this much before its time
 
 
-def when(send: Send) -> str:
-    """The start time for the timeline, in UTC (it may have been given with any offset)."""
-    return send.scheduled_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if send.scheduled_at else "now"
+def start_words(send: Send) -> tuple[str, dict]:
+    """The timeline's detail for a start time: stored in English, shown in the reader's language and zone."""
+    if send.scheduled_at:
+        return gettext_noop("To start at %(at)s"), {"at": iso(send.scheduled_at)}
+    return gettext_noop("To start now"), {}
 
 
 def ready(send: Send, *, enqueue_start: Callable, enqueue: Callable, user=None, rescheduled: bool = False) -> None:
@@ -29,16 +32,16 @@ def ready(send: Send, *, enqueue_start: Callable, enqueue: Callable, user=None, 
     time, or go now. `go` runs inline when the send is due, so a small send is queued before the
     request ends."""
     later = send.scheduled_at and send.scheduled_at > timezone.now() + EARLY
-    # Timeline details are stored in English; the fixed ones are in the catalogue, translated when shown.
-    detail = f"To start at {when(send)}" if later else gettext_noop("To start now")
+    # Timeline details are stored as English msgids and their values, translated when shown.
+    detail, args = start_words(send) if later else (gettext_noop("To start now"), {})
     if rescheduled:
-        lifecycle.note(send.pk, SendEvent.Event.RESCHEDULED, user=user, detail=detail)
+        lifecycle.note(send.pk, SendEvent.Event.RESCHEDULED, user=user, detail=detail, detail_args=args)
     if not lifecycle.approval_holds(send):
         why = gettext_noop("The start time changed after it was approved") if rescheduled else ""
         lifecycle.move(send, "ask_approval", detail=why)
         return
     line = SendEvent.Event.SCHEDULED if later and not rescheduled else ""
-    lifecycle.move(send, "schedule", timeline=line, detail=detail)
+    lifecycle.move(send, "schedule", timeline=line, detail=detail, detail_args=args)
     if later:
         enqueue_start(send.pk, send.scheduled_at)
     else:
@@ -73,11 +76,11 @@ def go(send_id: int, *, enqueue: Callable) -> str:
         if send.scheduled_at and send.scheduled_at > timezone.now() + EARLY:
             return "not due yet"  # rescheduled later: the task for the new time starts it
         if not send.sender.is_active:
-            reason = (
-                f"Not started: the sender {send.sender.name} was deactivated. Ask an admin to activate it "
-                "again, then resume, or cancel the send."
+            reason = gettext_noop(
+                "Not started: the sender %(sender)s was deactivated. Ask an admin to activate it again, then "
+                "resume, or cancel the send."
             )
-            lifecycle.pause(send, reason=reason)
+            lifecycle.pause(send, reason=reason, args={"sender": send.sender.name})
             return "sender inactive"
         if not lifecycle.approval_holds(send):
             detail = gettext_noop("What was approved changed: it needs approving again")

@@ -19,10 +19,11 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from messages import bulk
 from messages.models import Delivery, Send, SendEvent
+from messages.stored_words import english
 from ottportal import audit
 
 DS, SS = Delivery.Status, Send.Status
@@ -261,11 +262,18 @@ def recover(limit: int = 10_000) -> list[tuple[int, int]]:
 # --- Sends ----------------------------------------------------------------------------------------
 
 
-def note(send_id: int, event: str, *, user=None, detail: str = "", at=None) -> SendEvent:
-    """Add a line to the send's timeline; one a person caused goes into the audit trail too."""
-    line = SendEvent.objects.create(send_id=send_id, event=event, user=user, detail=detail, at=at or timezone.now())
+def note(
+    send_id: int, event: str, *, user=None, detail: str = "", detail_args: dict | None = None, at=None
+) -> SendEvent:
+    """Add a line to the send's timeline; one a person caused goes into the audit trail too. `detail`
+    is an English msgid with named placeholders, `detail_args` their values (messages/stored_words.py):
+    the line is put together, in the reader's language, where it is shown."""
+    args = detail_args or {}
+    line = SendEvent.objects.create(
+        send_id=send_id, event=event, user=user, detail=detail, detail_args=args, at=at or timezone.now()
+    )
     if user is not None:
-        _audit(send_id, event, user, detail)
+        _audit(send_id, event, user, english(detail, args))  # the trail keeps finished English text
     return line
 
 
@@ -275,16 +283,25 @@ def _audit(send_id: int, event: str, user, detail: str) -> None:
     audit.record(audit.action_of("send", event), user=user, obj=send, detail=detail, after=after)
 
 
-def move(send: Send, event: str, *, user=None, detail: str = "", timeline: str | None = None, **fields) -> None:
+def move(
+    send: Send,
+    event: str,
+    *,
+    user=None,
+    detail: str = "",
+    detail_args: dict | None = None,
+    timeline: str | None = None,
+    **fields,
+) -> None:
     """Make `event` happen to the send (a guarded update that also sets `fields`) and add it to the
-    timeline (as `timeline`, by default the event's own line; "" adds none). Raises TransitionRefused, naming the
-    status the send is in, when the event may not leave it."""
+    timeline (as `timeline`, by default the event's own line; "" adds none), saying `detail` (see
+    `note`). Raises TransitionRefused, naming the status the send is in, when the event may not leave it."""
     target = SEND_TRANSITIONS[event].target
     with transaction.atomic():
         if not _guarded(SEND_TRANSITIONS, event, Send.objects.filter(pk=send.pk)).update(status=target, **fields):
             raise TransitionRefused.of(send, event)
         if timeline != "":
-            note(send.pk, timeline or _TIMELINE[event], user=user, detail=detail)
+            note(send.pk, timeline or _TIMELINE[event], user=user, detail=detail, detail_args=detail_args)
     send.status = target
     for name, value in fields.items():
         setattr(send, name, value)
@@ -335,7 +352,8 @@ def cancel(send: Send, user) -> Canceled:
             status = send.get_status_display().lower()
             raise TransitionRefused(_("This send has already finished (%(status)s).") % {"status": status})
         not_sent, in_flight = _cancel_deliveries(send, now)
-        note(send.pk, SendEvent.Event.CANCELED, user=user, detail=f"{not_sent:,} not sent", at=now)
+        detail, args = gettext_noop("%(count)s not sent"), {"count": not_sent}
+        note(send.pk, SendEvent.Event.CANCELED, user=user, detail=detail, detail_args=args, at=now)
     finish_if_done(send.pk)
     send.refresh_from_db()
     return Canceled(not_sent=not_sent, in_flight=in_flight)
@@ -349,10 +367,11 @@ def reject(send: Send, user, reason: str) -> None:
         _cancel_deliveries(send, now)
 
 
-def pause(send: Send, *, user=None, reason: str) -> None:
+def pause(send: Send, *, user=None, reason: str, args: dict | None = None) -> None:
     """`pause`: queued deliveries stay queued, those being posted finish; `reason` says why (who
-    paused it, or what made the portal pause it)."""
-    move(send, "pause", user=user, detail=reason, paused_reason=reason)
+    paused it, or what made the portal pause it): an English msgid, `args` its values (see `note`)."""
+    args = args or {}
+    move(send, "pause", user=user, detail=reason, detail_args=args, paused_reason=reason, paused_reason_args=args)
 
 
 def finish_if_done(send_id: int) -> None:
@@ -366,7 +385,7 @@ def finish_if_done(send_id: int) -> None:
     event = "finish_with_errors" if unhappy else "finish"
     with transaction.atomic():
         if _guarded(SEND_TRANSITIONS, event, Send.objects.filter(pk=send_id)).update(
-            status=SEND_TRANSITIONS[event].target, finished_at=now, paused_reason=""
+            status=SEND_TRANSITIONS[event].target, finished_at=now, paused_reason="", paused_reason_args={}
         ):
             # Stored in English whoever's request finished it; the timeline translates it when shown.
             with translation.override(None):

@@ -191,8 +191,12 @@ class Send(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     approval_fingerprint = models.CharField(max_length=64, blank=True, help_text="What was approved (see lifecycle)")
-    # Pauses: why it is paused now; when it was last resumed (the error-spike window starts again then).
+    # Pauses: why it is paused now (an English msgid and its values, see messages/stored_words.py); when
+    # it was last resumed (the error-spike window starts again then).
     paused_reason = models.TextField(blank=True)
+    paused_reason_args = models.JSONField(
+        default=dict, blank=True, help_text="The values of paused_reason's placeholders"
+    )
     resumed_at = models.DateTimeField(null=True, blank=True)
     # Canary: the first `canary` deliveries (ids up to canary_last_id) go first; the rest wait for them.
     canary = models.PositiveIntegerField(default=0, help_text="Deliveries in the canary; 0 = no canary")
@@ -378,7 +382,9 @@ class SendEvent(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # An English msgid and its values (see messages/stored_words.py); older rows hold finished text.
     detail = models.TextField(blank=True)
+    detail_args = models.JSONField(default=dict, blank=True, help_text="The values of detail's placeholders")
 
     class Meta:
         ordering = ["at", "id"]

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from audiences.models import Audience
 from audiences.services import audience_rows
-from messages import campaign, lifecycle
+from messages import campaign, lifecycle, stored_words
 from messages.counts import count_inserted
 from messages.delivery_rows import QUEUED, DeliveryWriter
 from messages.engine.attempt import found
@@ -188,7 +188,15 @@ def finish(send: Send, *, enqueue_start: Callable, enqueue: Callable, left_out: 
     Send.objects.filter(pk=send.pk).update(**fields)
     for name, value in fields.items():
         setattr(send, name, value)
-    lifecycle.note(send.pk, SendEvent.Event.PREPARED, detail=_prepared_words(send, counts, total, left_out))
+    detail, args = stored_words.prepared_words(
+        total=total,
+        suppressed=counts.get(SUPPRESSED, 0),
+        capped=counts.get(CAPPED, 0),
+        refused=send.prepared - total,
+        left_out=left_out,
+        limit=send.send_limit,
+    )
+    lifecycle.note(send.pk, SendEvent.Event.PREPARED, detail=detail, detail_args=args)
     RecipientList.objects.filter(send=send).delete()
     campaign.ready(send, enqueue_start=enqueue_start, enqueue=enqueue)
 
@@ -241,13 +249,10 @@ def _never_accepted(first: Send) -> tuple[list[tuple[str, str, str]], int, int]:
 
 def _prepare_retry(send: Send, *, enqueue_start: Callable, enqueue: Callable) -> None:
     rows, had, unknown = _never_accepted(send.retry_of)
-    detail = f"{len(rows):,} never reached Marketing Cloud and are sent again"
-    if had:
-        detail += f"; {had:,} had reached it after all (now marked sent)"
-    if unknown:
-        detail += f"; {unknown:,} could not be checked and are not sent again"
-    lifecycle.note(send.retry_of_id, SendEvent.Event.RETRIED, detail=f"As send #{send.pk}: {detail}")
-    lifecycle.note(send.pk, SendEvent.Event.RETRIED, detail=detail)
+    detail, args = stored_words.retried_words(again=len(rows), had=had, unknown=unknown, as_send=send.pk)
+    lifecycle.note(send.retry_of_id, SendEvent.Event.RETRIED, detail=detail, detail_args=args)
+    detail, args = stored_words.retried_words(again=len(rows), had=had, unknown=unknown)
+    lifecycle.note(send.pk, SendEvent.Event.RETRIED, detail=detail, detail_args=args)
     if not rows:
         lifecycle.cancel(send, None)
         return

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from messages import campaign, lifecycle
 from messages.models import Delivery, Send, SendEvent
@@ -76,7 +77,7 @@ def send_reject(send: Send, user, reason: str) -> Send:
 def send_pause(send: Send, user) -> Send:
     """Deliveries not yet started stay queued; those being posted finish."""
     try:
-        lifecycle.pause(send, user=user, reason=f"Paused by {_name(user)}.")  # stored: stays in English
+        lifecycle.pause(send, user=user, reason=gettext_noop("Paused by %(user)s."), args={"user": _name(user)})
     except lifecycle.TransitionRefused as exc:
         raise _refused(exc) from exc
     return send
@@ -92,7 +93,9 @@ def send_resume(send: Send, user) -> Send:
                 % {"name": send.sender.name}
             )
         try:
-            lifecycle.move(send, "resume", user=user, resumed_at=timezone.now(), paused_reason="")
+            lifecycle.move(
+                send, "resume", user=user, resumed_at=timezone.now(), paused_reason="", paused_reason_args={}
+            )
         except lifecycle.TransitionRefused as exc:
             raise _refused(exc) from exc
         enqueue_start(send.pk, send.scheduled_at if send.started_at is None else None)
@@ -119,7 +122,8 @@ def send_reschedule(send: Send, user, scheduled_at: datetime | None, time_zone: 
         if send.status == Send.Status.SCHEDULED:
             campaign.ready(send, enqueue_start=enqueue_start, enqueue=enqueue_deliveries, user=user, rescheduled=True)
         else:
-            lifecycle.note(send.pk, SendEvent.Event.RESCHEDULED, user=user, detail=f"To start at {campaign.when(send)}")
+            detail, args = campaign.start_words(send)
+            lifecycle.note(send.pk, SendEvent.Event.RESCHEDULED, user=user, detail=detail, detail_args=args)
     return send
 
 
@@ -151,7 +155,8 @@ def send_retry_failed(send: Send, user) -> Send:
             needs_approval=needs_approval(send.sender, failed),
             retry_of=send,
         )
-        lifecycle.note(retry.pk, SendEvent.Event.CREATED, user=user, detail=f"Retrying the failed of send #{send.pk}")
+        detail, args = gettext_noop("Retrying the failed of send #%(send)s"), {"send": str(send.pk)}
+        lifecycle.note(retry.pk, SendEvent.Event.CREATED, user=user, detail=detail, detail_args=args)
         audit.record("send.retry_failed", user=user, obj=send, detail=f"As send #{retry.pk}: {failed:,} to retry")
         prepare.enqueue(retry.pk)
         schedule_housekeeping()

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from audiences.models import Audience
 from audiences.services import AudienceError, audience_mark_used
@@ -25,6 +26,7 @@ from messages import lifecycle, personalize, planning, preparation
 from messages.draft_changes import DraftVersion, audit_fields, change_lines
 from messages.models import ContentBlock, Draft, DraftChange, DraftSeen, RecipientList, Send, SendEvent
 from messages.recipients import row_problems
+from messages.stored_words import words
 from messages.tasks import enqueue_deliveries, enqueue_start, prepare, schedule_housekeeping
 from ott import rules
 from ott.payloads import BLOCK_FIELD_OF_KEY, Message, build_send_body, message_template
@@ -416,10 +418,19 @@ def send_create(
             needs_approval=not is_test and needs_approval(sender, going),
             canary=preparation.canary_size(going) if canary else 0,
         )
-        detail = f"{total:,} recipients" + (f" in the audience “{audience.name}”" if audience else "")
+        # Stored as English msgids and their values (messages/stored_words.py), translated when shown.
+        args = {"count": total}
+        if audience:
+            detail = gettext_noop("%(count)s recipients in the audience “%(audience)s”")
+            if total == 1:
+                detail = gettext_noop("%(count)s recipient in the audience “%(audience)s”")
+            args["audience"] = audience.name
+        else:
+            detail = gettext_noop("%(count)s recipient") if total == 1 else gettext_noop("%(count)s recipients")
         if send_limit is not None:
-            detail += f"; sends to at most {send_limit:,} (the allowance left)"
-        lifecycle.note(send.pk, SendEvent.Event.CREATED, user=user, detail=detail)
+            detail = words(detail, gettext_noop("sends to at most %(limit)s (the allowance left)"))
+            args["limit"] = send_limit
+        lifecycle.note(send.pk, SendEvent.Event.CREATED, user=user, detail=detail, detail_args=args)
         if audience is not None:
             try:
                 audience_mark_used(audience)

@@ -12,6 +12,7 @@ import threading
 from collections import Counter, deque
 
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from messages import lifecycle
 from messages.engine.attempt import Result, reason
@@ -49,8 +50,8 @@ def _window(send: Send) -> deque:
         return _windows[key]
 
 
-def _share(errors: int, answers: int) -> str:
-    return f"{errors:,} of the last {answers:,} answers were errors ({errors / answers:.0%})"
+def _percent(share: float) -> int:
+    return round(share * 100)
 
 
 def spike(send: Send, results: list[Result]) -> bool:
@@ -67,12 +68,20 @@ def spike(send: Send, results: list[Result]) -> bool:
     if failed / len(window) <= limit:
         return False
     common = "; ".join(f"{text} ({count:,})" for text, count in errors.most_common(3))
-    reason_text = (
-        f"Paused by the portal: {_share(failed, len(window))}, more than the {limit:.0%} allowed. "
-        f"Most common: {common}. Resume it once the cause is fixed, or cancel it."
+    # Stored as an English msgid and its values (messages/stored_words.py), translated when shown.
+    reason_text = gettext_noop(
+        "Paused by the portal: %(errors)s of the last %(answers)s answers were errors (%(share)s%%), more than "
+        "the %(limit)s%% allowed. Most common: %(common)s. Resume it once the cause is fixed, or cancel it."
     )
+    args = {
+        "errors": failed,
+        "answers": len(window),
+        "share": _percent(failed / len(window)),
+        "limit": _percent(limit),
+        "common": common,
+    }
     try:
-        lifecycle.pause(send, reason=reason_text)
+        lifecycle.pause(send, reason=reason_text, args=args)
     except lifecycle.TransitionRefused:
         return False  # paused or canceled by a person meanwhile
     window.clear()
@@ -91,14 +100,16 @@ def canary(send: Send, enqueue) -> None:
     failed = deliveries.filter(status__in=(Delivery.Status.REJECTED, Delivery.Status.FAILED)).count()
     limit = float(settings.OTT_AUTO_PAUSE_ERROR_RATE)
     if answered and failed / answered > limit:
-        lifecycle.pause(
-            send,
-            reason=f"Paused by the portal: the canary failed: {failed:,} of its {answered:,} deliveries failed or "
-            f"were refused ({failed / answered:.0%}, more than the {limit:.0%} allowed). The rest was not sent.",
+        reason_text = gettext_noop(
+            "Paused by the portal: the canary failed: %(failed)s of its %(answered)s deliveries failed or were "
+            "refused (%(share)s%%, more than the %(limit)s%% allowed). The rest was not sent."
         )
+        args = {"failed": failed, "answered": answered, "share": _percent(failed / answered), "limit": _percent(limit)}
+        lifecycle.pause(send, reason=reason_text, args=args)
         return
     if Send.objects.filter(pk=send.pk, canary_passed=False).update(canary_passed=True):
-        lifecycle.note(send.pk, SendEvent.Event.CANARY_PASSED, detail=f"{failed:,} of {answered:,} failed")
+        detail, args = gettext_noop("%(failed)s of %(answered)s failed"), {"failed": failed, "answered": answered}
+        lifecycle.note(send.pk, SendEvent.Event.CANARY_PASSED, detail=detail, detail_args=args)
         rest = Delivery.objects.filter(send_id=send.pk, id__gt=send.canary_last_id, status=Delivery.Status.QUEUED)
         enqueue(send.pk, list(rest.order_by("id").values_list("id", flat=True)))
 

@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from messages import send_actions
 from messages.models import Delivery, Send, SendEvent
 from messages.services import NotAllowed, SendRefused, send_create
+from messages.stored_words import shown
 from messages.tasks import start_send, take_up_lost_sends
 from sandbox.models import SandboxMessage
 from tests.messages.conftest import run_worker
@@ -88,7 +89,8 @@ def test_a_send_whose_sender_was_deactivated_does_not_start_and_says_why(live_sa
     time.sleep(2.2)
     _worker_once()
     send.refresh_from_db()
-    assert send.status == SS.PAUSED and "was deactivated" in send.paused_reason
+    assert send.status == SS.PAUSED
+    assert "the sender Demo LINE was deactivated" in shown(send.paused_reason, send.paused_reason_args)
     assert SandboxMessage.objects.count() == 0
     with pytest.raises(SendRefused, match="inactive"):
         send_actions.send_resume(send, marketer)
@@ -167,8 +169,9 @@ def test_an_error_spike_pauses_the_send_saying_why(settings, live_sandbox, marke
     _worker_once()
     send.refresh_from_db()
     assert send.status == SS.PAUSED
-    assert "Paused by the portal" in send.paused_reason and "were errors" in send.paused_reason
-    assert "500" in send.paused_reason  # the most common error, in Marketing Cloud's words
+    reason = shown(send.paused_reason, send.paused_reason_args)
+    assert reason.startswith("Paused by the portal: 20 of the last 20 answers were errors (100%), more than")
+    assert "500" in reason  # the most common error, in Marketing Cloud's words
     queued = send.deliveries.filter(status=Delivery.Status.QUEUED).count()
     assert queued > 200  # most of the send is still waiting for a person to decide
     assert not send.deliveries.filter(status=Delivery.Status.SENDING).exists()
@@ -188,7 +191,8 @@ def test_a_failed_canary_holds_the_rest_and_a_good_one_lets_it_go(settings, live
     assert bad.canary == 10
     _worker_once()
     bad.refresh_from_db()
-    assert bad.status == SS.PAUSED and "the canary failed" in bad.paused_reason
+    reason = shown(bad.paused_reason, bad.paused_reason_args)
+    assert bad.status == SS.PAUSED and "the canary failed: 10 of its 10 deliveries failed or were refused" in reason
     assert bad.deliveries.filter(status=Delivery.Status.FAILED).count() == 10
     assert bad.deliveries.filter(status=Delivery.Status.QUEUED).count() == 290
     good = send_create(draft=line_draft, recipients=[(f"U-{n}", "") for n in range(300)], user=marketer, canary=True)
@@ -217,7 +221,11 @@ def test_retry_failed_sends_only_what_marketing_cloud_never_accepted(settings, l
     assert sorted(retry.deliveries.values_list("user_reference", flat=True)) == ["b", "c"]
     landed.refresh_from_db()
     assert landed.status == Delivery.Status.SENT  # found_later
-    assert "1 had reached it after all" in first.timeline.get(event=SendEvent.Event.RETRIED).detail
+    line = first.timeline.get(event=SendEvent.Event.RETRIED)
+    assert shown(line.detail, line.detail_args) == (
+        f"As send #{retry.pk}: 2 never reached Marketing Cloud and are sent again; "
+        "1 had reached it after all (now marked sent)"
+    )
     # Nobody received the message twice.
     assert not SandboxMessage.objects.filter(accepted_count__gt=1).exists()
 

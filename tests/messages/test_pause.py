@@ -11,6 +11,7 @@ import pytest
 from messages import send_actions
 from messages.models import Delivery, Send
 from messages.services import send_create
+from messages.stored_words import shown
 from sandbox.models import SandboxMessage
 from tests.conftest import start_worker, stop_worker
 from tests.messages.test_workers import wait_for
@@ -40,7 +41,8 @@ def test_pause_holds_a_running_send_and_resume_finishes_it_exactly_once(live_san
         assert SandboxMessage.objects.count() == posted_paused  # nothing more while paused
         assert posted_paused - posted_before <= 2 * CONCURRENCY  # only what was in flight
         send.refresh_from_db()
-        assert send.status == Send.Status.PAUSED and send.paused_reason == f"Paused by {marketer.username}."
+        assert send.status == Send.Status.PAUSED
+        assert shown(send.paused_reason, send.paused_reason_args) == f"Paused by {marketer.username}."
         assert send.deliveries.filter(status=Delivery.Status.QUEUED).count() == TOTAL - posted_paused
         send_actions.send_resume(send, marketer)
         wait_for(lambda: Send.objects.get(pk=send.pk).is_finished, 90, "the resumed send to finish")

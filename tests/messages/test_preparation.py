@@ -14,6 +14,7 @@ from messages.models import Delivery, RecipientList, Send, SendEvent
 from messages.row_check import RowJudge
 from messages.selectors import send_counts
 from messages.services import send_create
+from messages.stored_words import shown
 from ott.payloads import Block, Message, message_template
 from tests.conftest import client_for
 from tests.messages.conftest import api_for
@@ -68,7 +69,8 @@ def _texts(send: Send) -> dict[str, str]:
 
 
 def _prepared_detail(send: Send) -> str:
-    return send.timeline.get(event=SendEvent.Event.PREPARED).detail
+    line = send.timeline.get(event=SendEvent.Event.PREPARED)
+    return shown(line.detail, line.detail_args)
 
 
 def test_an_audience_send_fills_each_recipients_message_from_their_row(marketer, line_draft):

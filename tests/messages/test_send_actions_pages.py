@@ -15,6 +15,7 @@ from django.utils import timezone
 from messages import lifecycle
 from messages.models import Delivery, Send, SendEvent
 from messages.services import send_create
+from messages.stored_words import shown
 from ottportal.models import settings_of
 from tests.conftest import _persona, client_for
 
@@ -128,7 +129,7 @@ def test_pause_and_resume_a_scheduled_send(marketer, line_draft):
     assert ">Pause</button>" in _page(marketer, send)
     said = client_for(marketer).post(_url("send-pause", send), follow=True).content.decode()
     send.refresh_from_db()
-    assert send.status == SS.PAUSED and send.paused_reason == "Paused by mark-marketer."
+    assert send.status == SS.PAUSED and shown(send.paused_reason, send.paused_reason_args) == "Paused by mark-marketer."
     assert "Paused: nothing more is posted until someone resumes it" in said
     assert 'data-testid="paused-reason"' in said and ">Resume</button>" in said and ">Pause</button>" not in said
     said = client_for(marketer).post(_url("send-resume", send), follow=True).content.decode()

@@ -18,6 +18,7 @@ from messages.models import Delivery, RecipientList, Send
 from messages.pending_lists import PENDING_PER_USER, pending_lists_drop
 from messages.sending_input import send_from_recipients
 from messages.services import SendRefused, draft_create, send_create
+from messages.stored_words import shown
 from messages.tasks import RECIPIENT_LIST_TTL
 from messages.views import sends
 from ott.payloads import Block, Message
@@ -48,7 +49,8 @@ def test_an_audience_send_is_marked_used_and_left_to_the_worker(settings, market
     audience.refresh_from_db()
     assert (send.status, send.total, send.audience, send.send_limit) == ("preparing", 3, audience, None)
     assert audience.is_used and not RecipientList.objects.exists() and not send.deliveries.exists()
-    assert "3 recipients in the audience “People of line”" in send.timeline.get().detail
+    line = send.timeline.get()
+    assert shown(line.detail, line.detail_args) == "3 recipients in the audience “People of line”"
 
 
 @pytest.mark.django_db
@@ -103,7 +105,8 @@ def test_the_allowance_refuses_with_the_numbers_or_sends_up_to_it(settings, mark
     assert str(refused.value).startswith("Demo LINE may send 4 messages a month; 0 are used this month")
     send = send_create(draft=line_draft, recipients=rows, user=marketer, up_to_allowance=True)
     assert (send.total, send.send_limit) == (6, 4)
-    assert "sends to at most 4 (the allowance left)" in send.timeline.get().detail
+    line = send.timeline.get()
+    assert shown(line.detail, line.detail_args) == "6 recipients; sends to at most 4 (the allowance left)"
 
 
 @pytest.mark.django_db
