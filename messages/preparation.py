@@ -153,27 +153,6 @@ def _digest(before: str, outcomes: list[Outcome]) -> str:
     return hashlib.sha256(f"{before}\n{text}".encode()).hexdigest()
 
 
-def _count(n: int, one: str, many: str = "") -> str:
-    return f"{n:,} {one}" if n == 1 else f"{n:,} {many or one + 's'}"
-
-
-def _prepared_words(send: Send, counts: dict[str, int], total: int, left_out: int) -> str:
-    words = [_count(total, "delivery", "deliveries")]
-    if counts.get(SUPPRESSED):
-        words.append(f"{counts[SUPPRESSED]:,} of them suppressed")
-    if counts.get(CAPPED):
-        words.append(f"{counts[CAPPED]:,} over the frequency cap")
-    if refused := send.prepared - total:
-        refused_words = _count(refused, "recipient")
-        words.append(f"{refused_words} refused after filling in the placeholders (see the refused lines)")
-    if left_out:
-        words.append(
-            f"{_count(left_out, 'recipient')} left out because of the allowance: the send was limited to "
-            f"{_count(send.send_limit, 'message')}"
-        )
-    return "; ".join(words)
-
-
 def finish(send: Send, *, enqueue_start: Callable, enqueue: Callable, left_out: int = 0) -> None:
     """The deliveries are written: fix the canary (among the deliveries to post), then move on
     (approval, schedule, or straight to the worker). `left_out`: the rows not gone through because the

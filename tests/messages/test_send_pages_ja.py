@@ -98,6 +98,10 @@ def test_an_action_answers_in_japanese_and_stores_its_reason_in_english(marketer
     page = _page(client_for(marketer).get(reverse("messages:send-detail", args=[send.pk]), **JA))
     assert "<strong>mark-marketerが一時停止しました。</strong>" in page and "Paused by" not in page
     assert AuditEntry.objects.get(action="send.pause").detail == "Paused by mark-marketer."
+    home = _page(client_for(marketer).get(reverse("home"), **JA))
+    assert "mark-marketerが一時停止しました。" in home and "%(user)s" not in home
+    english_home = _page(client_for(marketer).get(reverse("home")))
+    assert "Paused by mark-marketer." in english_home
     lifecycle.cancel(send, marketer)
     refused = _page(client_for(marketer).post(reverse("messages:send-resume", args=[send.pk]), follow=True, **JA))
     assert "この配信は「キャンセル済み」のため、再開できません。" in refused
