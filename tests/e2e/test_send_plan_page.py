@@ -49,6 +49,9 @@ def test_a_marketer_reads_the_plan_and_sends_up_to_the_allowance(page, live_serv
     expect(page.get_by_test_id("plan-sendable")).to_contain_text("2 of 3 recipients")
     expect(page.get_by_test_id("plan-suppressed")).to_have_text("1 opted out")
     expect(page.get_by_test_id("confirm-json")).to_contain_text('"text": "こんにちは 花子 🌸"')
+    preview = page.get_by_test_id("confirm-preview")
+    expect(preview).to_contain_text("As the first recipient (line 1) will see it")
+    expect(preview.locator(".phone .bubble")).to_have_text(["こんにちは 花子 🌸"])  # filled, as the JSON
     quiet = f"{(hour - 1) % 24:02d}:00-{(hour + 2) % 24:02d}:00 Asia/Tokyo"
     expect(page.get_by_test_id("plan-quiet")).to_contain_text(f"Overlaps quiet hours {quiet}")
     expect(page.get_by_test_id("allowance-problem")).to_contain_text("this send has 3: 2 left")
