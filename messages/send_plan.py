@@ -4,7 +4,7 @@ nothing written: no send, no delivery, no audience marked as used, nothing poste
 
 `plan(draft, source)` -> {total, duplicates, refused: [{line, reason}], refused_count, suppressed:
 {reason: n}, capped, sendable, allowance_left, allowance_problem, send_limit, estimated_seconds,
-quiet_hours_overlap, first_body}:
+quiet_hours_overlap, first_body, first_line}:
 
 - `total`: the recipients (repeats collapsed); `duplicates`: the repeats collapsed before;
 - `refused`: rows refused when read (given by the caller, [line, text, reason]) then rows whose filled
@@ -15,7 +15,8 @@ quiet_hours_overlap, first_body}:
   `allowance_problem`: why the send would be refused for its allowance, with the numbers ("" if not);
 - `estimated_seconds` at the sender's rate, `quiet_hours_overlap` from the start time (now by default);
 - `first_body`: the exact request body for the first recipient who would be messaged (its
-  messageKey a placeholder: each delivery gets its own), null when nobody would be.
+  messageKey a placeholder: each delivery gets its own), null when nobody would be; `first_line`: that
+  recipient's line (null with it). The confirm page's phone preview is drawn from this same body.
 
 A source is an Audience (read with `audience_rows`), or rows in order: `Row`s, or the recipient list
 shape `[ott_id, user_reference]` / `[ott_id, user_reference, {column: value}]` (line = position from 1).
@@ -87,7 +88,7 @@ def plan(
     refused_total = len(refused) if refused_count is None else refused_count
     suppressed: Counter[str] = Counter()
     total = capped = sendable = 0
-    first = None
+    first = first_line = None
     rows = audience_rows(source) if isinstance(source, Audience) else as_rows(source)
     for batch in _batches(rows):
         total += len(batch)
@@ -96,6 +97,7 @@ def plan(
                 sendable += 1
                 if first is None:
                     first = first_body(template, outcome.ott_id, outcome.user_reference, outcome.message)
+                    first_line = outcome.line
             elif outcome.status == SUPPRESSED:
                 suppressed[outcome.reason] += 1
             elif outcome.status == CAPPED:
@@ -123,4 +125,5 @@ def plan(
         "estimated_seconds": seconds,
         "quiet_hours_overlap": planning.quiet_hours_overlap(sender, start or now, seconds),
         "first_body": first,
+        "first_line": first_line,
     }

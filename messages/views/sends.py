@@ -20,12 +20,12 @@ from django_htmx.http import HttpResponseClientRefresh
 from audiences.loading import MAX_ROWS as MAX_AUDIENCE_ROWS
 from audiences.loading import AudienceInvalid, audience_from_csv
 from audiences.models import Audience, Suppression
-from messages import planning, send_plan
+from messages import personalize, planning, send_plan
 from messages.export import refused_csv
 from messages.filters import SendFilterSet
 from messages.models import Draft, RecipientList, Send
 from messages.pending_lists import recipient_list_create
-from messages.preview import bubbles
+from messages.preview import bubbles, template_bubbles
 from messages.recipients import Recipients, parse_text, row_problems
 from messages.schedule import ConfirmForm, zone_label
 from messages.selectors import send_counts
@@ -42,6 +42,7 @@ from messages.uploads import UploadLimit
 from messages.views import filtered_page
 from messages.views.campaign import approval_notice, what_next
 from messages.views.send_page import progress_context, render_send_page
+from ott.payloads import message_template
 from ottportal.roles import capability_required
 
 INVALID_SHOWN = 200
@@ -265,8 +266,17 @@ def _pending(request, pk) -> tuple[RecipientList, int]:
     return pending, pending.audience.size if pending.audience_id else len(pending.recipients)
 
 
+def _look(draft: Draft) -> dict:
+    """The draft's message as written, for the phone preview before the plan has a first recipient
+    (or when nobody would be messaged), and whether it has placeholders to fill."""
+    message = draft.to_message()
+    return {"bubbles": bubbles(message), "personalized": personalize.has_placeholders(message_template(message))}
+
+
 def _plan_context(pending: RecipientList) -> dict:
-    """The send plan of a pending list, and what the plan part of the confirm page says of it."""
+    """The send plan of a pending list, and what the plan part of the confirm page says of it. Its
+    phone preview is drawn from the plan's first body, filled from the first recipient's row as that
+    recipient gets it (the message as written only when nobody would be messaged)."""
     draft, sender = pending.draft, pending.draft.sender
     found = send_plan.plan(
         draft,
@@ -275,6 +285,9 @@ def _plan_context(pending: RecipientList) -> dict:
         refused=pending.invalid,
         refused_count=pending.invalid_count,
     )
+    look = _look(draft)
+    if found["first_body"]:
+        look["bubbles"] = template_bubbles(found["first_body"])
     reasons = dict(Suppression.Reason.choices)
     quiet = ""
     if sender.quiet_hours_start and sender.quiet_hours_end:
@@ -287,6 +300,7 @@ def _plan_context(pending: RecipientList) -> dict:
         "quiet": quiet,
         "sender": sender,
         "body_json": json.dumps(found["first_body"], indent=2, ensure_ascii=False) if found["first_body"] else "",
+        **look,
     }
 
 
@@ -305,8 +319,8 @@ def duration_words(seconds: int) -> str:
 def send_confirm(request, pk):
     """The last look before sending: counts, the send plan (suppressed, capped, refused after filling
     the placeholders, the allowance, the duration, quiet hours, the exact body for the first
-    recipient), the phone preview, the refused lines, when it starts (and whether it will wait for
-    approval), then the button. POST creates the send. The plan of a big list is worked out in a
+    recipient and the phone preview drawn from it), the refused lines, when it starts (and whether it
+    will wait for approval), then the button. POST creates the send. The plan of a big list is worked out in a
     second request (`send_plan_part`) so the page answers at once."""
     pending, total = _pending(request, pk)
     draft, sender = pending.draft, pending.draft.sender
@@ -350,7 +364,7 @@ def send_confirm(request, pk):
         "total": total,
         "invalid": pending.invalid[:INVALID_SHOWN],
         "invalid_more": max(0, pending.invalid_count - len(pending.invalid[:INVALID_SHOWN])),
-        "bubbles": bubbles(draft.to_message()),
+        **_look(draft),
         "refusal": refusal,
         "allowance_problem": problem,
         "form": form,

@@ -49,6 +49,9 @@ def test_a_marketer_reads_the_plan_and_sends_up_to_the_allowance(page, live_serv
     expect(page.get_by_test_id("plan-sendable")).to_contain_text("2 of 3 recipients")
     expect(page.get_by_test_id("plan-suppressed")).to_have_text("1 opted out")
     expect(page.get_by_test_id("confirm-json")).to_contain_text('"text": "こんにちは 花子 🌸"')
+    preview = page.get_by_test_id("confirm-preview")
+    expect(preview).to_contain_text("As the first recipient (line 1) will see it")
+    expect(preview.locator(".phone .bubble")).to_have_text(["こんにちは 花子 🌸"])  # filled, as the JSON
     quiet = f"{(hour - 1) % 24:02d}:00-{(hour + 2) % 24:02d}:00 Asia/Tokyo"
     expect(page.get_by_test_id("plan-quiet")).to_contain_text(f"Overlaps quiet hours {quiet}")
     expect(page.get_by_test_id("allowance-problem")).to_contain_text("this send has 3: 2 left")
@@ -60,3 +63,25 @@ def test_a_marketer_reads_the_plan_and_sends_up_to_the_allowance(page, live_serv
     page.get_by_role("button", name="Send to 3 recipients").click()
     expect(page.get_by_test_id("status-words")).to_be_visible()
     assert Send.objects.get().send_limit == 2
+
+
+def test_a_big_lists_plan_replaces_the_message_as_written_with_the_first_recipients(
+    page, live_server, marketer, line_sender, monkeypatch
+):
+    monkeypatch.setattr("messages.views.sends.PLAN_INLINE_MAX", 1)  # as for a list over 5,000: a second request
+    message = Message(blocks=(Block("text", text="こんにちは {{ first_name }} 🌸"),))
+    draft = draft_create(owner=marketer, name="Greeting", sender=line_sender, message=message)
+    recipients = [{"ott_id": f"U-{n}", "vars": {"first_name": name}} for n, name in enumerate(["花子", "Ben"])]
+    audience_from_rows(name="Tokyo fans", network="line", user=marketer, recipients=recipients)
+
+    login(page, live_server, marketer.username, PASSWORD)
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/send/")
+    page.get_by_label("A saved audience").select_option(label="Tokyo fans (2 recipients; columns: first_name)")
+    page.get_by_role("button", name="Check recipients").click()
+
+    expect(page.get_by_test_id("plan-sendable")).to_contain_text("2 of 2 recipients")
+    preview = page.get_by_test_id("confirm-preview")
+    expect(preview).to_have_count(1)  # the message as written is gone with the waiting card
+    expect(preview).to_contain_text("As the first recipient (line 1) will see it")
+    expect(preview.locator(".phone .bubble")).to_have_text(["こんにちは 花子 🌸"])
+    assert serious_violations(page) == []

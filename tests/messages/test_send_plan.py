@@ -60,7 +60,7 @@ def test_every_row_is_judged_and_nothing_is_written(personal_draft, rules):
     assert found["refused_count"] == 2
     assert found["refused"][0] == {"line": 9, "reason": "LINE needs an ottId (the LINE user id)."}
     assert found["refused"][1]["line"] == 3 and "5,000" in found["refused"][1]["reason"]  # after filling, in UTF-16
-    assert found["first_body"]["to"] == {"ottId": "U-1"}
+    assert found["first_body"]["to"] == {"ottId": "U-1"} and found["first_line"] == 1
     assert found["first_body"]["message"]["contents"][0]["text"] == f"Aiko 🌸: {SHORT_CJK * 3}"
     assert (Delivery.objects.count(), Send.objects.count()) == (deliveries, sends)
 
