@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from messages.services import draft_create
 from ott.payloads import Block, Message
@@ -38,6 +39,14 @@ def _fresh_worker_memory():
     runtime.forget()
     watch.forget()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A request in another language leaves that language active in the thread (LocaleMiddleware does
+    not switch back): every test starts in the default language, whatever ran before it."""
+    yield
+    translation.deactivate()
 
 
 def _persona(username: str, role: str | None) -> User:

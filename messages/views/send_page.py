@@ -95,12 +95,11 @@ def progress_context(request, send: Send) -> dict:
     }
 
 
-def _first_payload(send: Send) -> str:
+def _first_body(send: Send) -> dict | None:
+    """The first delivery's exact body (filled for its recipient), None before any is written."""
     deliveries = Delivery.objects.filter(send=send).order_by("id")
     first = deliveries.only("send_id", "message_key", "ott_id", "user_reference", "message").first()
-    if first is None:
-        return ""
-    return json.dumps(json.loads(delivery_body(first, Bodies(send.template))), indent=2, ensure_ascii=False)
+    return None if first is None else json.loads(delivery_body(first, Bodies(send.template)))
 
 
 def _schedule_initial(send: Send) -> dict:
@@ -132,5 +131,8 @@ def render_send_page(
         schedule_zone=zone_label(send.schedule_time_zone) if send.schedule_time_zone else "",
     )
     if send.status == SS.PENDING_APPROVAL:
-        context.update(bubbles=template_bubbles(send.template), first_payload=_first_payload(send))
+        # The approver sees what the first recipient gets: the phone and the JSON from the same body.
+        first = _first_body(send)
+        shown = json.dumps(first, indent=2, ensure_ascii=False) if first else ""
+        context.update(bubbles=template_bubbles(first or send.template), first_payload=shown)
     return render(request, "messages/send_detail.html", context, status=status)

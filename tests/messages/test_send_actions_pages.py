@@ -5,6 +5,7 @@ status does not allow it, never with a 500."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,8 +15,9 @@ from django.utils import timezone
 
 from messages import lifecycle
 from messages.models import Delivery, Send, SendEvent
-from messages.services import send_create
+from messages.services import draft_update, send_create
 from messages.stored_words import shown
+from ott.payloads import Block
 from ottportal.models import settings_of
 from tests.conftest import _persona, client_for
 
@@ -54,6 +56,18 @@ def test_the_approver_sees_exactly_what_will_go_out_and_the_buttons(approver, pe
     first = pending.deliveries.order_by("id").first()
     assert '"ottId": "U-first"' in shown.replace("&quot;", '"') and str(first.message_key) in shown
     assert ">Approve</button>" in page and 'name="reason"' in page
+
+
+def test_the_approver_sees_the_first_recipients_own_message_filled(approver, marketer, needs_approval):
+    message = replace(needs_approval.to_message(), blocks=(Block("text", text="Hello {{ first_name }} 🌸"),))
+    draft_update(draft=needs_approval, name="Personal", sender=needs_approval.sender, message=message, user=marketer)
+    at = timezone.now() + timedelta(days=1)
+    rows = [("U-first", "", {"first_name": "花子"}), ("U-2", "", {"first_name": "Zoë"})]
+    send = send_create(draft=needs_approval, recipients=rows, user=marketer, scheduled_at=at, time_zone="UTC")
+    review = _page(approver, send).split('data-testid="review"', 1)[1]
+    phone = review.split("phone-chat", 1)[1].split('data-testid="review-json"', 1)[0]
+    assert "Hello 花子 🌸" in phone and "{{" not in phone
+    assert "Hello 花子 🌸" in review.split('data-testid="review-json"><code>', 1)[1].split("</code>", 1)[0]
 
 
 def test_the_creator_and_an_auditor_see_it_waits_but_no_approve_button(marketer, auditor, pending):

@@ -26,13 +26,6 @@ pytestmark = pytest.mark.django_db
 JA = {"HTTP_ACCEPT_LANGUAGE": "ja,en-US;q=0.8"}
 
 
-@pytest.fixture(autouse=True)
-def _english_afterwards():
-    """A request in Japanese leaves Japanese active in this thread: later tests expect English."""
-    yield
-    translation.deactivate()
-
-
 def _page(response) -> str:
     assert response.status_code == 200, response.status_code
     return response.content.decode()
