@@ -123,6 +123,15 @@ def main() -> None:
     started = time.perf_counter()
     send = send_create(draft=draft, recipients=[(f"U{i:07d}", "") for i in range(args.n)], user=user)
     queue_seconds = time.perf_counter() - started
+    if args.workers > 1:
+        # Every chunk waits in the queue before the workers start: a `--batch` worker that finds the
+        # queue empty exits, and the preparation and start tasks are one task each.
+        from messages import campaign, preparation, tasks
+
+        def start(send_id, at=None):
+            campaign.go(send_id, enqueue=tasks.enqueue_deliveries)
+
+        preparation.prepare(send.pk, enqueue_start=start, enqueue=tasks.enqueue_deliveries)
     connection.close()
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
