@@ -5,7 +5,8 @@ recipient and, only when placeholders made its message differ from the template'
 JSON text. The body is the JSON `json.dumps` would make of `ott.payloads.send_body(...)` (its
 defaults: non-ASCII as \\u escapes, ", " and ": ", keys in the documented order): that text is what
 the worker posts and what the pages and the API show, so what is shown is what was posted
-(tests/messages/test_bodies.py compares them with what the sandbox received).
+(tests/messages/test_bodies.py compares them with the bytes Marketing Cloud, mocked at the HTTP
+boundary, received from the worker).
 """
 
 from __future__ import annotations

@@ -41,9 +41,8 @@ def delivery_attempt(
     client: OttClient, delivery: Delivery, body: str, gate: SenderGate, stop: threading.Event
 ) -> Result:
     """Posts `body` (the delivery's, messages.bodies). Asks the status endpoint first when a previous
-    try may have reached Marketing Cloud, and after a
-    last try that may have. Posts nothing once `stop` is set (its send was canceled or paused), nor
-    while its sender is held (see engine.gate)."""
+    try may have reached Marketing Cloud, and after a last try that may have. Posts nothing once
+    `stop` is set (its send was canceled or paused), nor while its sender is held (see engine.gate)."""
     if stop.is_set():
         return Result(delivery, None, timezone.now(), posted=False)
     asked = None
