@@ -110,3 +110,21 @@ def wait_until(predicate, timeout: float = 60.0, what: str = "condition") -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.2)
+
+
+LONG_ID = "U" + "4f3c2a1b" * 12  # an unbroken 97-character recipient id
+
+
+@pytest.fixture
+def crowded_lists(marketer, line_draft, messenger_draft):
+    """Sends and deliveries that stretch a list: a 97-character recipient id, a long error, a long
+    customer reference. Returns the LINE draft."""
+    from messages.models import Delivery
+    from messages.services import send_create
+
+    send = send_create(draft=line_draft, recipients=[(LONG_ID, ""), ("U2", "")], user=marketer)
+    Delivery.objects.filter(send=send, ott_id=LONG_ID).update(
+        status="failed", error_message="The request failed with a server error (HTTP 500) " * 3
+    )
+    send_create(draft=messenger_draft, recipients=[("", "ref-" + "x" * 90)], user=marketer)
+    return line_draft

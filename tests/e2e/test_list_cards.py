@@ -11,14 +11,11 @@ from playwright.sync_api import expect
 
 from audiences.loading import audience_from_csv
 from audiences.suppressions import suppression_add
-from messages.models import Delivery
-from messages.services import send_create
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import LONG_ID, login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LONG_ID = "U" + "4f3c2a1b" * 12  # an unbroken 97-character recipient id
 
 # Each row's box and what overflows sideways; each cell's label (data-label), its column's header, and
 # the heights of the cell and of the label shown beside it (a label on two lines must not run into the
@@ -50,15 +47,6 @@ MEASURE = """() => {
 }"""
 
 
-@pytest.fixture
-def history(marketer, line_draft, messenger_draft):
-    send = send_create(draft=line_draft, recipients=[(LONG_ID, ""), ("U2", "")], user=marketer)
-    Delivery.objects.filter(send=send, ott_id=LONG_ID).update(
-        status="failed", error_message="The request failed with a server error (HTTP 500) " * 3
-    )
-    send_create(draft=messenger_draft, recipients=[("", "ref-" + "x" * 90)], user=marketer)
-
-
 def _assert_cards(measured: dict, path: str) -> None:
     assert measured["pageOverflow"] <= 0, f"{path} scrolls sideways by {measured['pageOverflow']} px"
     assert all(box <= 0 for box in measured["lists"]), f"{path}: a list scrolls sideways in its box: {measured}"
@@ -73,7 +61,7 @@ def _assert_cards(measured: dict, path: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
-def test_on_a_phone_history_and_sends_are_cards_with_labels(page, live_server, marketer, history, language):
+def test_on_a_phone_history_and_sends_are_cards_with_labels(page, live_server, marketer, crowded_lists, language):
     page.set_viewport_size({"width": 375, "height": 900})
     login(page, live_server, marketer.username, PASSWORD)
     if language == "ja":
@@ -98,7 +86,7 @@ def test_on_a_phone_history_and_sends_are_cards_with_labels(page, live_server, m
         expect(page.locator('td[data-label="失敗・拒否"]')).to_have_count(2)
 
 
-def test_at_a_desk_history_and_sends_stay_tables(page, live_server, marketer, history):
+def test_at_a_desk_history_and_sends_stay_tables(page, live_server, marketer, crowded_lists):
     login(page, live_server, marketer.username, PASSWORD)  # 1,280 px
     for path in ("/history/", "/sends/"):
         page.goto(f"{live_server.url}{path}")

@@ -7,15 +7,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from messages.models import Delivery
-from messages.services import send_create
 from messages.views import sends
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import login, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LONG_ID = "U" + "4f3c2a1b" * 12  # an unbroken 97-character recipient id
 
 # Tops of the form controls in the first row of the filter bar, and how far the page and each table
 # box could scroll sideways.
@@ -35,24 +32,14 @@ MEASURE = """() => {
 }"""
 
 
-@pytest.fixture
-def lists(marketer, line_draft, messenger_draft):
-    send = send_create(draft=line_draft, recipients=[(LONG_ID, ""), ("U2", "")], user=marketer)
-    Delivery.objects.filter(send=send, ott_id=LONG_ID).update(
-        status="failed", error_message="The request failed with a server error (HTTP 500) " * 3
-    )
-    send_create(draft=messenger_draft, recipients=[("", "ref-" + "x" * 90)], user=marketer)
-    return line_draft
-
-
 @pytest.mark.parametrize("width", [1280, 375])
 @pytest.mark.parametrize(
     "path", ["/drafts/", "/sends/", "/history/", "/history/?status=failed", "/drafts/{draft}/send/"]
 )
-def test_lists_line_up_and_never_scroll_sideways(page, live_server, marketer, lists, path, width):
+def test_lists_line_up_and_never_scroll_sideways(page, live_server, marketer, crowded_lists, path, width):
     page.set_viewport_size({"width": width, "height": 900})
     login(page, live_server, marketer.username, PASSWORD)
-    page.goto(f"{live_server.url}{path.format(draft=lists.pk)}")
+    page.goto(f"{live_server.url}{path.format(draft=crowded_lists.pk)}")
     measured = page.evaluate(MEASURE)
     name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-").replace("{draft}", "draft")
     screenshot(page, f"list-{name}-{width}")
