@@ -17,10 +17,11 @@ import re
 from datetime import UTC, datetime
 
 from django.utils import timezone, translation
-from django.utils.dateformat import format as format_date
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop
+
+from ottportal.templatetags.portal import local_text
 
 CLAUSES = "; "  # between the clauses of a stored detail, in English
 _JOIN = gettext_noop("; ")  # between the clauses, in the reader's language
@@ -46,8 +47,7 @@ def _time(value: str) -> str:
         return str(value)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, UTC)
-    local = timezone.localtime(moment)
-    return f"{format_date(local, 'Y-m-d H:i')} {local.strftime('%Z')}".strip()
+    return local_text(moment, seconds=False)
 
 
 def _value(key: str, value) -> str:

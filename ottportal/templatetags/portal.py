@@ -21,14 +21,19 @@ def zone_abbreviation(local: datetime) -> str:
     return local.strftime("%Z") if local.tzinfo else ""
 
 
+def local_text(value: datetime, seconds: bool = True) -> str:
+    """`2026-11-30 17:20:05 JST`: a time in the viewer's zone, as plain text."""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return f"{format_date(local, WHEN_FORMAT if seconds else 'Y-m-d H:i')} {zone_abbreviation(local)}".strip()
+
+
 @register.filter
 def when(value, seconds: bool = True):
     """`2026-11-30 17:20:05 JST` in the viewer's time zone, in a <time> element carrying the instant
     (hover shows UTC). Empty for no value."""
     if not isinstance(value, datetime):
         return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    shown = f"{format_date(local, WHEN_FORMAT if seconds else 'Y-m-d H:i')} {zone_abbreviation(local)}".strip()
+    shown = local_text(value, seconds)
     utc = format_date(value.astimezone(UTC), "Y-m-d H:i:s") + " UTC" if timezone.is_aware(value) else ""
     return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), utc, shown)
 
