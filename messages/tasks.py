@@ -79,13 +79,13 @@ def housekeeping() -> dict:
     # The next run is queued before this one works, so a worker that dies in the middle of it does not
     # break the chain (its own row would stay "running" forever).
     waiting = Send.objects.filter(status__in=(Send.Status.PREPARING, Send.Status.SCHEDULED))
-    pending = Delivery.objects.filter(status__in=Delivery.PENDING)
-    if pending.exists() or waiting.exists() or engine.follow_up_due().exists():
+    sending = Delivery.objects.filter(status__in=Delivery.PENDING).exists()
+    if sending or waiting.exists() or engine.follow_up_due().exists():
         schedule_housekeeping(after=HOUSEKEEPING_INTERVAL)
     recovered = engine.recover_expired_leases(enqueue_deliveries)
     orphaned = workers.fail_orphaned_tasks()
     lost = take_up_lost_sends()
-    followed = engine.follow_up()
+    followed = engine.follow_up() if engine.follow_up_now(sending) else 0
     pending_lists_drop(RecipientList.objects.filter(created_at__lt=timezone.now() - RECIPIENT_LIST_TTL))
     idempotency_keys_expire()
     return {"recovered": recovered, "orphaned_tasks": orphaned, "followed_up": followed, "lost_sends": lost}

@@ -13,6 +13,6 @@ Guarantees: docs/sending.md.
 """
 
 from messages.engine.chunk import deliver_chunk, recover_expired_leases
-from messages.engine.events import follow_up, follow_up_due
+from messages.engine.events import follow_up, follow_up_due, follow_up_now
 
-__all__ = ["deliver_chunk", "follow_up", "follow_up_due", "recover_expired_leases"]
+__all__ = ["deliver_chunk", "follow_up", "follow_up_due", "follow_up_now", "recover_expired_leases"]

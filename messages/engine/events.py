@@ -3,6 +3,7 @@ sent deliveries, asked about with waits that grow with their age."""
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -17,6 +18,22 @@ from ott.client import OttClient, SendStatus
 FOLLOW_UP_WINDOW = timedelta(hours=24)
 FOLLOW_UP_BATCH = 200
 _FINAL_EVENTS = {"sent", "error", "delivered", "read", "failed"}
+# While deliveries wait to be posted, a worker follows up at most this often: the follow-up holds the
+# worker (one status request per delivery) and posting the messages comes first.
+FOLLOW_UP_WHILE_SENDING_SECONDS = 60.0
+_last_follow_up_while_sending = [float("-inf")]  # time.monotonic() of this process's last one
+
+
+def follow_up_now(sending: bool) -> bool:
+    """Whether housekeeping follows up now: always when nothing waits to be posted, else once every
+    FOLLOW_UP_WHILE_SENDING_SECONDS in this worker process."""
+    if not sending:
+        return True
+    now = time.monotonic()
+    if now - _last_follow_up_while_sending[0] < FOLLOW_UP_WHILE_SENDING_SECONDS:
+        return False
+    _last_follow_up_while_sending[0] = now
+    return True
 
 
 def follow_up_due(now=None):

@@ -13,11 +13,11 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
-from messages.engine import follow_up, recover_expired_leases
+from messages.engine import events, follow_up, recover_expired_leases
 from messages.models import Attempt, Delivery, Send
 from messages.sending_input import RecipientsInvalid, send_from_recipients
 from messages.services import SendRefused, send_cancel, send_create
-from messages.tasks import enqueue_deliveries
+from messages.tasks import enqueue_deliveries, housekeeping
 from sandbox.models import SandboxMessage, SandboxRegistration
 from tests.messages.conftest import run_worker
 
@@ -168,3 +168,28 @@ def test_follow_up_records_network_events(live_sandbox, marketer, line_draft, se
     assert [e["event"] for e in ok.network_events] == ["Created", "Queued", "Sent"] and ok.events_final
     assert broken.network_events[-1]["event"] == "Error" and broken.network_events[-1]["reason"]
     assert follow_up() == 0  # final events are not asked about again
+
+
+def test_while_deliveries_wait_to_be_posted_the_follow_up_runs_once_a_minute(
+    live_sandbox, marketer, line_draft, settings, monkeypatch
+):
+    settings.SANDBOX_EVENT_STEP_SECONDS = 0
+    run_worker(send_create(draft=line_draft, recipients=[("U-1", ""), ("U-2", "")], user=marketer))
+    Delivery.objects.update(finished_at=timezone.now() - timedelta(seconds=5))
+    Delivery.objects.filter(ott_id="U-2").update(status=Delivery.Status.QUEUED)  # still waits to be posted
+    clock = [1000.0]
+    monkeypatch.setattr(events.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(events, "_last_follow_up_while_sending", [float("-inf")])
+
+    def due_again():
+        Delivery.objects.filter(ott_id="U-1").update(events_checked_at=None, events_final=False)
+
+    assert housekeeping.call()["followed_up"] == 1
+    due_again()
+    clock[0] += 30
+    assert housekeeping.call()["followed_up"] == 0  # posting comes first
+    clock[0] += 31
+    assert housekeeping.call()["followed_up"] == 1
+    Delivery.objects.filter(ott_id="U-2").update(status=Delivery.Status.SENT)
+    due_again()
+    assert housekeeping.call()["followed_up"] == 2  # nothing waits: every run follows up, both are due
