@@ -22,7 +22,9 @@ from django_tasks_db.models import DBTaskResult
 from messages.models import Delivery, RecipientList, Send
 from messages.pending_lists import pending_lists_drop
 
-CHUNK_SIZE = 2000  # deliveries per task
+# Deliveries per task. Between two chunks a worker posts nothing for a moment (the last posts drain,
+# the next task starts, its rows are reserved): 5,000 keeps that under 3% of a chunk's time at 1,000/s.
+CHUNK_SIZE = 5000
 HOUSEKEEPING_INTERVAL = timedelta(seconds=5)
 RECIPIENT_LIST_TTL = timedelta(days=1)
 

@@ -21,7 +21,7 @@ _FINAL_EVENTS = {"sent", "error", "delivered", "read", "failed"}
 # While deliveries wait to be posted, a worker follows up at most this often: the follow-up holds the
 # worker (one status request per delivery) and posting the messages comes first.
 FOLLOW_UP_WHILE_SENDING_SECONDS = 60.0
-_last_follow_up_while_sending = [float("-inf")]  # time.monotonic() of this process's last one
+_last_follow_up_while_sending = [time.monotonic()]  # this process's last one (or its start)
 
 
 def follow_up_now(sending: bool) -> bool:
