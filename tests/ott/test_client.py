@@ -272,3 +272,12 @@ def test_registration_success_is_accepted_without_secrets(client, mc):
     outcome = client.register("line", {"channelId": "1", "channelName": "n", "channelSecret": "s3"})
     assert isinstance(outcome, Accepted)
     assert "s3" not in json.dumps(outcome.body)
+
+
+def test_a_redirect_is_not_followed(client, mc):
+    token_ok(mc)
+    mc.post(f"{REST}/ott/v1/send", status=302, headers={"Location": f"{REST}/elsewhere"})
+    elsewhere = mc.get(f"{REST}/elsewhere", json={"ottRequestId": "not-ours"})
+    outcome = client.send(BODY)
+    assert isinstance(outcome, Failed) and outcome.http_status == 302
+    assert elsewhere.call_count == 0  # a redirected POST is not turned into a GET somewhere else
