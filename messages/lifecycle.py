@@ -164,7 +164,7 @@ def renew(ids: list[int]) -> None:
         )
 
 
-def claim(send_id: int, ids: list[int]) -> list[Delivery]:
+def claim(send_id: int, ids: list[int]) -> list[Claimed]:
     """`claim`: the queued deliveries among `ids` become `sending` for this worker, one more attempt
     each, under a lease; the send starts. Rows canceled or taken by another worker are skipped."""
     now = timezone.now()
@@ -173,7 +173,7 @@ def claim(send_id: int, ids: list[int]) -> list[Delivery]:
         if status not in RUNNABLE:
             return []  # paused, canceled (or not started yet) since the worker last looked
         queryset = _guarded(DELIVERY_TRANSITIONS, "claim", Delivery.objects.filter(send_id=send_id, id__in=ids))
-        claimed = list(_select_for_claim(queryset).only(*CLAIM_FIELDS).order_by("id"))
+        claimed = [Claimed(row) for row in _select_for_claim(queryset).values_list(*CLAIM_FIELDS).order_by("id")]
         if not claimed:
             return []
         _mark_claimed([d.id for d in claimed], _lease(now))
@@ -223,7 +223,26 @@ OUTCOME_FIELDS = [
 CLAIM_FIELDS = ("id", "send_id", "sender_id", "message_key", "ott_id", "user_reference", "message", *OUTCOME_FIELDS)
 
 
-def settle(settled: list[tuple[Delivery, str]]) -> None:
+class Claimed:
+    """A claimed delivery as the engine works on it: the fields it reads and writes (CLAIM_FIELDS) as
+    plain attributes. Not a model instance: building one (its signals, every field's default) cost a
+    fifth of the worker's time."""
+
+    __slots__ = CLAIM_FIELDS
+
+    def __init__(self, values) -> None:
+        for name, value in zip(CLAIM_FIELDS, values, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def __repr__(self) -> str:
+        return f"Claimed(id={self.id}, status={self.status!r})"
+
+
+def settle(settled: list[tuple[Delivery | Claimed, str]]) -> None:
     """Write the outcome of claimed deliveries, each with the event it went through (`mark_sent`,
     `mark_rejected`, `mark_failed`, `schedule_retry`, `drop`, `release`): the delivery objects carry the new
     field values. One prepared UPDATE for every row (executemany, far cheaper than bulk_update's CASE

@@ -206,6 +206,7 @@ class OttClient:
             session.mount("https://", adapter)
             session.headers["User-Agent"] = "ott-portal/1"
             self._local.session = session
+            self._local.headers = dict(session.headers)  # read once: iterating the Session's is slow
         return session
 
     def _http(
@@ -229,7 +230,7 @@ class OttClient:
             request = requests.PreparedRequest()
             request.prepare_method(method)
             request.prepare_url(url, params)
-            request.headers = CaseInsensitiveDict({**session.headers, **(headers or {})})
+            request.headers = CaseInsensitiveDict({**self._local.headers, **(headers or {})})
             request.hooks = {"response": []}
             if data is not None:
                 request.headers["Content-Type"] = "application/json"

@@ -10,13 +10,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from messages.engine.gate import Hold, SenderGate
-from messages.models import Delivery
+from messages.lifecycle import Claimed
 from ott.client import Failed, OttClient, Outcome, Rejected, SendStatus
 
 
 @dataclass
 class Result:
-    delivery: Delivery
+    delivery: Claimed
     outcome: Outcome | SendStatus | None  # None: not posted, its send was stopped first
     at: datetime  # when the attempt started
     lookup: tuple | None = None  # (at, SendStatus | Failed | Rejected) when the status was asked first
@@ -24,7 +24,7 @@ class Result:
     held: Hold | None = None  # not posted because its sender is held until then
 
 
-def lookup(client: OttClient, delivery: Delivery) -> tuple:
+def lookup(client: OttClient, delivery: Claimed) -> tuple:
     """(when, answer) of `GET /ott/v1/send/{messageKey}`: does Marketing Cloud already have it?"""
     return timezone.now(), client.get_send_status(str(delivery.message_key))
 
@@ -38,7 +38,7 @@ def reason(outcome) -> str:
 
 
 def delivery_attempt(
-    client: OttClient, delivery: Delivery, body: str, gate: SenderGate, stop: threading.Event
+    client: OttClient, delivery: Claimed, body: str, gate: SenderGate, stop: threading.Event
 ) -> Result:
     """Posts `body` (the delivery's, messages.bodies). Asks the status endpoint first when a previous
     try may have reached Marketing Cloud, and after a last try that may have. Posts nothing once

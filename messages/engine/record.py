@@ -15,7 +15,8 @@ from messages import bulk, lifecycle
 from messages.bodies import kept_answer
 from messages.engine.attempt import Result, found, reason
 from messages.engine.watch import watch
-from messages.models import Attempt, Delivery, Send
+from messages.lifecycle import Claimed
+from messages.models import Attempt, Send
 from ott.client import Accepted, Failed, Rejected, SendStatus
 
 RESPONSE_LIMIT = 4000  # characters of an answer kept on the delivery
@@ -42,7 +43,7 @@ def _response_text(outcome) -> str:
 ATTEMPT_FIELDS = ("delivery_id", "number", "kind", "at", "outcome", "http_status", "latency_ms", "detail")
 
 
-def _lookup_log(d: Delivery, at, answer) -> tuple:
+def _lookup_log(d: Claimed, at, answer) -> tuple:
     if found(answer):
         outcome, status, detail = Attempt.Outcome.FOUND, 200, "Marketing Cloud has this messageKey"
     elif isinstance(answer, SendStatus):
@@ -53,7 +54,7 @@ def _lookup_log(d: Delivery, at, answer) -> tuple:
     return (d.pk, d.attempts, Attempt.Kind.LOOKUP, at, outcome, status, answer.latency_ms or None, detail)
 
 
-def _post_log(d: Delivery, result: Result) -> tuple:
+def _post_log(d: Claimed, result: Result) -> tuple:
     outcome = result.outcome
     detail = "" if isinstance(outcome, Accepted) else reason(outcome)[:1000]
     kind = type(outcome).__name__.lower()  # accepted, rejected, failed
@@ -61,7 +62,7 @@ def _post_log(d: Delivery, result: Result) -> tuple:
     return (d.pk, d.attempts, Attempt.Kind.SEND, result.at, kind, status, outcome.latency_ms, detail)
 
 
-def _succeeded(d: Delivery, now, ott_request_id: str = "") -> str:
+def _succeeded(d: Claimed, now, ott_request_id: str = "") -> str:
     d.needs_lookup, d.finished_at = False, now
     d.error_code, d.error_message, d.validation_errors = None, "", []
     d.ott_request_id = ott_request_id or d.ott_request_id
@@ -123,7 +124,7 @@ def record(send_id: int, results: list[Result], still_held: list[int], enqueue: 
         halted = lifecycle.send_halted(send_id)
         stopped = halted is not None and halted != Send.Status.PAUSED
         logs: list[tuple] = []
-        settled: list[tuple[Delivery, str]] = []
+        settled: list[tuple[Claimed, str]] = []
         for result in results:
             event, log = outcome_event(result, now, stopped, paused=halted == Send.Status.PAUSED)
             settled.append((result.delivery, event))
