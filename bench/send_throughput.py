@@ -198,7 +198,10 @@ def main() -> None:
         f"wall incl. worker start-up {wall:.2f} s)"
     )
     print(f"  HTTP latency p50 {statistics.median(latencies):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms")
-    print(f"  worker CPU {cpu:.1f} s ({cpu / args.n * 1000:.2f} ms a delivery), peak RSS {peak_rss_mb:.0f} MB")
+    print(
+        f"  worker CPU {cpu:.1f} s ({cpu / args.n * 1000:.2f} ms a delivery, target <= 1.0; start-up included), "
+        f"peak RSS {peak_rss_mb:.0f} MB"
+    )
     print(
         f"  statuses {counts}; stub posts {stats['posts']}, unique keys {stats['unique']}: "
         f"{'every delivery sent exactly once' if exactly_once else 'NOT exactly once'}"
@@ -208,7 +211,7 @@ def main() -> None:
         f"{naive_rate:,.1f}/s on {len(sample)}"
     )
     print(
-        f"  portal/ceiling {portal_rate / ceiling_rate:.2f} (target >= 0.8); portal/naive "
+        f"  portal/ceiling {portal_rate / ceiling_rate:.2f} (target >= 0.9); portal/naive "
         f"{portal_rate / naive_rate:.0f}x (target >= 20); target >= 1,000/s: "
         f"{'met' if portal_rate >= 1000 else 'missed'}"
     )
