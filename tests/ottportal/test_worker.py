@@ -25,3 +25,11 @@ def test_db_worker_runs_an_enqueued_task_in_batch_mode():
     assert result.status == TaskResultStatus.SUCCESSFUL
     assert result.return_value == 42
     assert DONE == [21]
+
+
+def test_an_idle_worker_looks_for_tasks_five_times_a_second():
+    from messages.management.commands.db_worker import Command
+
+    parser = Command().create_parser("manage.py", "db_worker")
+    assert parser.parse_args([]).interval == 0.2  # a send confirmed while it is idle starts at once
+    assert parser.parse_args(["--interval", "2"]).interval == 2  # the stock option still works

@@ -4,7 +4,8 @@ The stock worker exits when the database goes away (a PostgreSQL restart, a fail
 it, waits, reconnects and goes on; a chunk that was running when the database went away is taken up
 again after its deliveries' lease expires (with a status lookup before any resend). It also writes a
 heartbeat (messages/workers.py) so that pages and /readyz can tell whether a worker is running. Every
-option of the stock command works as before.
+option of the stock command works as before; `--interval` (the wait between two looks at an empty
+queue) defaults to 0.2 s instead of 1 s.
 """
 
 from __future__ import annotations
@@ -20,10 +21,17 @@ from messages.workers import start_heartbeat, stop_heartbeat
 
 logger = logging.getLogger(__name__)
 RECONNECT_SECONDS = 2.0
+# How long an idle worker waits before looking for tasks again (the stock default is 1 s): a send
+# confirmed while the worker is idle starts within this; the look is one indexed query.
+IDLE_INTERVAL_SECONDS = 0.2
 
 
 class Command(StockWorker):
     help = f"{StockWorker.help}; waits and reconnects when the database connection is lost."
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.set_defaults(interval=IDLE_INTERVAL_SECONDS)
 
     def handle(self, *args, **options):
         worker_id = options["worker_id"]
