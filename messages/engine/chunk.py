@@ -13,7 +13,6 @@ import logging
 import queue
 import threading
 import time
-from concurrent.futures import Future
 
 from django.db import transaction
 from django.db.models import Q
@@ -25,7 +24,7 @@ from messages.bodies import delivery_body
 from messages.engine.attempt import Result, delivery_attempt
 from messages.engine.gate import Hold, SenderGate
 from messages.engine.record import Enqueue, record
-from messages.engine.runtime import concurrency, send_pool, sender_gate, shared_client
+from messages.engine.runtime import PoolError, concurrency, send_pool, sender_gate, shared_client
 from messages.models import SenderHold
 from messages.selectors import send_bodies
 from ott.client import OttClient
@@ -52,8 +51,8 @@ class _Chunk:
         over = Q(until__lte=timezone.now()) | Q(kind=SenderHold.Kind.QUIET_HOURS) if self.held is None else Q(pk=None)
         SenderHold.objects.filter(over, sender_id=self.sender_id).delete()  # holds that have ended
         self.cursor = 0  # ids[:cursor] have been claimed (or found taken)
-        self.running: dict[Future, int] = {}
-        self.finished: queue.SimpleQueue[Future] = queue.SimpleQueue()  # futures in the order they end
+        self.running: set[int] = set()  # ids of the deliveries being posted (or waiting for a thread)
+        self.finished: queue.SimpleQueue[Result | PoolError] = queue.SimpleQueue()  # in the order they end
         self.batch: list[Result] = []
         self.stop = threading.Event()
         self.checked = self.flushed = self.renewed = time.monotonic()
@@ -90,22 +89,23 @@ class _Chunk:
             self.cursor += len(take)
             for delivery in skip_suppressed(self.sender, claimed):
                 body = delivery_body(delivery, self.bodies)
-                future = pool.submit(delivery_attempt, self.client, delivery, body, self.gate, self.stop)
-                self.running[future] = delivery.id
-                future.add_done_callback(self.finished.put)
+                pool.submit(self.finished, delivery_attempt, self.client, delivery, body, self.gate, self.stop)
+                self.running.add(delivery.id)
 
     def collect(self) -> None:
-        """Take what has finished, waiting up to STOP_CHECK_SECONDS for the first (O(1) each: a queue
-        the futures put themselves in, not a wait() over every running future)."""
+        """Take what has finished, waiting up to STOP_CHECK_SECONDS for the first (O(1) each: the
+        pool's threads put each result on this chunk's queue as it ends)."""
         try:
-            future = self.finished.get(timeout=STOP_CHECK_SECONDS)
+            result = self.finished.get(timeout=STOP_CHECK_SECONDS)
         except queue.Empty:
             return
         while True:
-            del self.running[future]
-            self.batch.append(future.result())
+            if isinstance(result, PoolError):
+                raise result.error
+            self.running.discard(result.delivery.id)
+            self.batch.append(result)
             try:
-                future = self.finished.get_nowait()
+                result = self.finished.get_nowait()
             except queue.Empty:
                 return
 
@@ -116,7 +116,7 @@ class _Chunk:
         if not (final or due or renew):
             return
         # Renew the leases still held (claimed, and reserved but not reached) once a third has passed.
-        held = sorted(self.running.values()) + self.ids[self.cursor :] if renew and not final else []
+        held = sorted(self.running) + self.ids[self.cursor :] if renew and not final else []
         record(self.send_id, self.batch, held, self.enqueue)
         save_holds(self.gate.changes())
         self.batch, self.flushed = [], now

@@ -12,7 +12,7 @@ from django.db.models import Count
 from django_tasks_db.models import DBTaskResult
 
 from messages import tasks
-from messages.models import Attempt, Delivery, Send
+from messages.models import Attempt, Delivery, Send, WorkerHeartbeat
 from messages.services import send_create
 from messages.tasks import deliver
 from sandbox.models import SandboxMessage
@@ -65,9 +65,11 @@ def test_two_workers_share_a_send_without_touching_the_same_delivery(
     settings.OTT_PREPARE_INLINE_MAX = 3000
     monkeypatch.setattr(tasks, "CHUNK_SIZE", 1500)
     recipients = [("sandbox-slow-20", f"ref-{n}") for n in range(3000)]
-    send = send_create(draft=line_draft, recipients=recipients, user=marketer)
     workers = [start_worker(live_sandbox), start_worker(live_sandbox)]
     try:
+        # Both wait for work before the send's two chunks are queued, so each takes one.
+        wait_for(lambda: WorkerHeartbeat.objects.count() == 2, 60, "both workers to start")
+        send = send_create(draft=line_draft, recipients=recipients, user=marketer)
         wait_for(lambda: Send.objects.get(pk=send.pk).is_finished, 180, "the workers to finish the send")
     finally:
         for process in workers:
