@@ -65,7 +65,9 @@ def test_two_workers_share_a_send_without_touching_the_same_delivery(
     settings.OTT_PREPARE_INLINE_MAX = 3000
     monkeypatch.setattr(tasks, "CHUNK_SIZE", 1500)
     recipients = [("sandbox-slow-20", f"ref-{n}") for n in range(3000)]
-    workers = [start_worker(live_sandbox), start_worker(live_sandbox)]
+    # Four posts at a time each: the test's live server accepts at most 10 waiting connections, and
+    # both workers start posting at the same moment.
+    workers = [start_worker(live_sandbox, OTT_SEND_CONCURRENCY="4") for _ in range(2)]
     try:
         # Both wait for work before the send's two chunks are queued, so each takes one.
         wait_for(lambda: WorkerHeartbeat.objects.count() == 2, 60, "both workers to start")
