@@ -117,8 +117,17 @@ def time_limit(seconds: float):
 
 def match_count(queryset: QuerySet) -> MatchCount | None:
     """Count the matches where that is cheap: at most COUNT_EXACT_UP_TO + 1 rows, within
-    COUNT_BUDGET_SECONDS. Otherwise PostgreSQL's estimate; on SQLite, None when counting took too long."""
+    COUNT_BUDGET_SECONDS. On PostgreSQL the planner's estimate comes first (no rows read): above
+    COUNT_EXACT_UP_TO it is the answer, uncounted (counting would read COUNT_EXACT_UP_TO + 1 rows only
+    to say "more", and at ten million rows a filter's matches lie spread over so much of the table
+    that the count spent its whole budget on every page); at or below it the rows are counted, and the
+    estimate stands in when that takes too long. On SQLite, None when counting took too long."""
     queryset = queryset.order_by()
+    estimate = None
+    if connection.vendor == "postgresql":
+        estimate = int(json.loads(queryset.explain(format="json"))[0]["Plan"]["Plan Rows"])
+        if estimate > COUNT_EXACT_UP_TO:
+            return MatchCount(estimate, exact=False, estimated=True)
     try:
         with time_limit(COUNT_BUDGET_SECONDS):
             counted = queryset[: COUNT_EXACT_UP_TO + 1].count()
@@ -126,10 +135,8 @@ def match_count(queryset: QuerySet) -> MatchCount | None:
         counted = None
     if counted is not None and counted <= COUNT_EXACT_UP_TO:
         return MatchCount(counted)
-    if connection.vendor == "postgresql":
-        estimate = int(json.loads(queryset.explain(format="json"))[0]["Plan"]["Plan Rows"])
-        if counted is None or estimate > COUNT_EXACT_UP_TO:
-            return MatchCount(estimate, exact=False, estimated=True)
+    if counted is None and estimate is not None:
+        return MatchCount(estimate, exact=False, estimated=True)
     return None if counted is None else MatchCount(COUNT_EXACT_UP_TO, exact=False)
 
 
