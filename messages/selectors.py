@@ -12,8 +12,10 @@ from datetime import datetime, time
 from time import monotonic
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
+from django.db.models.sql import Query
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -179,10 +181,26 @@ def send_counts(send_ids) -> dict[int, dict[str, int]]:
     return counts
 
 
+def in_partial_index(name: str) -> RawSQL:
+    """The WHERE of Delivery's partial index `name` as a filter, its values written into the SQL as
+    the index's own definition has them (the way Django writes it for CREATE INDEX), not bound. SQLite
+    reads a partial index alone only when the query's WHERE visibly implies the index's; from bound
+    values it cannot tell, and then reads every row too: 55 ms instead of 3 for a send's 20,000
+    retries waiting, 215 ms instead of 17 for the errors of its 60,000 failed deliveries."""
+    index = next(index for index in Delivery._meta.indexes if index.name == name)
+    query = Query(Delivery, alias_cols=False)
+    sql, params = query.build_where(index.condition).as_sql(query.get_compiler(connection=connection), connection)
+    quote = connection.schema_editor().quote_value
+    # The values are the model's own constants (its index definition), never a request's.
+    return RawSQL(sql % tuple(quote(param) for param in params), [], output_field=BooleanField())  # noqa: S611
+
+
 def send_errors(send: Send, limit: int = 5) -> list[dict]:
-    """The most common reasons among a send's unhappy deliveries, with counts."""
-    unhappy = Delivery.objects.filter(send=send, status__in=(Delivery.Status.REJECTED, Delivery.Status.FAILED))
-    return list(unhappy.values("status", "error_message").annotate(count=Count("id")).order_by("-count")[:limit])
+    """The most common reasons among a send's unhappy deliveries, with counts. COUNT(*), not COUNT(id):
+    the partial index delivery_send_errors then answers it alone (an index-only scan on PostgreSQL; with
+    COUNT(id) it visited each of the rows, 600 ms for the 60,000 of a million-delivery send)."""
+    unhappy = Delivery.objects.filter(in_partial_index("delivery_send_errors"), send=send)
+    return list(unhappy.values("status", "error_message").annotate(count=Count("*")).order_by("-count")[:limit])
 
 
 @dataclass
