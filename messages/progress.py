@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from messages.models import Delivery, Send
-from messages.selectors import send_counts
+from messages.selectors import in_partial_index, send_counts
 from messages.workers import workers_alive
 from ott.networks import NETWORKS
 
@@ -98,8 +98,10 @@ def needs_worker(send: Send, now: datetime | None = None) -> bool:
 def send_progress(send: Send) -> SendProgress:
     rows = Delivery.objects.filter(send=send)
     counts = send_counts([send.pk])[send.pk]
-    waiting = rows.filter(status=DS.QUEUED, attempts__gt=0).aggregate(
-        n=Count("id"), first=Min("next_attempt_at"), last=Max("next_attempt_at")
+    # COUNT(*), not COUNT(id): the partial index delivery_retry_waiting then answers it alone (an
+    # index-only scan on PostgreSQL) instead of a visit to each row of a big send.
+    waiting = rows.filter(in_partial_index("delivery_retry_waiting")).aggregate(
+        n=Count("*"), first=Min("next_attempt_at"), last=Max("next_attempt_at")
     )
     network_errors = rows.filter(status=DS.SENT, network_error=True).count() if counts[DS.SENT] else 0
     progress = SendProgress(

@@ -12,8 +12,10 @@ from datetime import datetime, time
 from time import monotonic
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
+from django.db.models.sql import Query
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -74,7 +76,10 @@ def delivery_search(queryset: QuerySet, q: str) -> QuerySet:
 
 
 COUNT_EXACT_UP_TO = 10_000
-COUNT_BUDGET_SECONDS = 0.02  # a count that takes longer is given up (an estimate, or no count, instead)
+# A count that takes longer is given up (an estimate, or no count, instead). At ten million rows the
+# counts that succeed take 1 to 5 ms (an index holds the filter); those that give up would take 35 ms
+# and more, so every ms of budget is a ms added to such a page.
+COUNT_BUDGET_SECONDS = 0.01
 
 
 @dataclass
@@ -117,8 +122,17 @@ def time_limit(seconds: float):
 
 def match_count(queryset: QuerySet) -> MatchCount | None:
     """Count the matches where that is cheap: at most COUNT_EXACT_UP_TO + 1 rows, within
-    COUNT_BUDGET_SECONDS. Otherwise PostgreSQL's estimate; on SQLite, None when counting took too long."""
+    COUNT_BUDGET_SECONDS. On PostgreSQL the planner's estimate comes first (no rows read): above
+    COUNT_EXACT_UP_TO it is the answer, uncounted (counting would read COUNT_EXACT_UP_TO + 1 rows only
+    to say "more", and at ten million rows a filter's matches lie spread over so much of the table
+    that the count spent its whole budget on every page); at or below it the rows are counted, and the
+    estimate stands in when that takes too long. On SQLite, None when counting took too long."""
     queryset = queryset.order_by()
+    estimate = None
+    if connection.vendor == "postgresql":
+        estimate = int(json.loads(queryset.explain(format="json"))[0]["Plan"]["Plan Rows"])
+        if estimate > COUNT_EXACT_UP_TO:
+            return MatchCount(estimate, exact=False, estimated=True)
     try:
         with time_limit(COUNT_BUDGET_SECONDS):
             counted = queryset[: COUNT_EXACT_UP_TO + 1].count()
@@ -126,10 +140,8 @@ def match_count(queryset: QuerySet) -> MatchCount | None:
         counted = None
     if counted is not None and counted <= COUNT_EXACT_UP_TO:
         return MatchCount(counted)
-    if connection.vendor == "postgresql":
-        estimate = int(json.loads(queryset.explain(format="json"))[0]["Plan"]["Plan Rows"])
-        if counted is None or estimate > COUNT_EXACT_UP_TO:
-            return MatchCount(estimate, exact=False, estimated=True)
+    if counted is None and estimate is not None:
+        return MatchCount(estimate, exact=False, estimated=True)
     return None if counted is None else MatchCount(COUNT_EXACT_UP_TO, exact=False)
 
 
@@ -169,10 +181,27 @@ def send_counts(send_ids) -> dict[int, dict[str, int]]:
     return counts
 
 
+def in_partial_index(name: str) -> RawSQL:
+    """The WHERE of Delivery's partial index `name` as a filter, its values written into the SQL as
+    the index's own definition has them (the way Django writes it for CREATE INDEX), not bound. SQLite
+    reads a partial index alone only when the query's WHERE visibly implies the index's; from bound
+    values it cannot tell, and then reads every row too: 55 ms instead of 3 for a send's 20,000
+    retries waiting, 215 ms instead of 17 for the errors of its 60,000 failed deliveries. Its columns
+    are unqualified: for a query on the delivery table alone."""
+    index = next(index for index in Delivery._meta.indexes if index.name == name)
+    query = Query(Delivery, alias_cols=False)
+    sql, params = query.build_where(index.condition).as_sql(query.get_compiler(connection=connection), connection)
+    quote = connection.schema_editor().quote_value
+    # The values are the model's own constants (its index definition), never a request's.
+    return RawSQL(sql % tuple(quote(param) for param in params), [], output_field=BooleanField())  # noqa: S611
+
+
 def send_errors(send: Send, limit: int = 5) -> list[dict]:
-    """The most common reasons among a send's unhappy deliveries, with counts."""
-    unhappy = Delivery.objects.filter(send=send, status__in=(Delivery.Status.REJECTED, Delivery.Status.FAILED))
-    return list(unhappy.values("status", "error_message").annotate(count=Count("id")).order_by("-count")[:limit])
+    """The most common reasons among a send's unhappy deliveries, with counts. COUNT(*), not COUNT(id):
+    the partial index delivery_send_errors then answers it alone (an index-only scan on PostgreSQL; with
+    COUNT(id) it visited each of the rows, 600 ms for the 60,000 of a million-delivery send)."""
+    unhappy = Delivery.objects.filter(in_partial_index("delivery_send_errors"), send=send)
+    return list(unhappy.values("status", "error_message").annotate(count=Count("*")).order_by("-count")[:limit])
 
 
 @dataclass

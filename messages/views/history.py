@@ -15,7 +15,7 @@ from messages.export import csv_lines
 from messages.fields import id_or_none
 from messages.filters import DeliveryFilterSet
 from messages.models import Delivery
-from messages.selectors import keyset_page, match_count
+from messages.selectors import MatchCount, keyset_page, match_count
 from messages.views import is_filtered
 from ott.redaction import redact
 from ottportal import audit
@@ -40,12 +40,11 @@ def delivery_list(request):
     context = {"form": filterset.form, "page": None, "filtered": is_filtered(filterset)}
     if valid:
         deliveries = filterset.qs
-        context["count"] = match_count(deliveries)
-        context["page"] = keyset_page(
-            deliveries.select_related("sender"),
-            before=id_or_none(request.GET.get("before")),
-            after=id_or_none(request.GET.get("after")),
-        )
+        before, after = id_or_none(request.GET.get("before")), id_or_none(request.GET.get("after"))
+        page = context["page"] = keyset_page(deliveries.select_related("sender"), before=before, after=after)
+        # A first page with no older rows holds every match: its length is the count, no query needed.
+        first_and_only = before is None and after is None and page.next_before is None
+        context["count"] = MatchCount(len(page.rows)) if first_and_only else match_count(deliveries)
         # Row links are built from these once, not reversed 100 times per page.
         context["detail_prefix"] = reverse("messages:delivery-detail", args=[0])[:-2]
         context["send_prefix"] = reverse("messages:send-detail", args=[0])[:-2]

@@ -11,9 +11,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from messages.export import CSV_COLUMNS, _cell, csv_lines
 from messages.models import Delivery, Send
 from messages.selectors import COUNT_EXACT_UP_TO, PAGE_SIZE
 from messages.services import send_create
+from senders.models import Sender
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +126,24 @@ def test_csv_export_streams_the_filtered_rows_safely(auditor, history):
     assert {row["user_reference"] for row in table} == {"ref-1", "'=HYPERLINK(1)"}  # no formula injection
     assert all(uuid.UUID(row["message_key"]) for row in table)
     assert {row["sent_by"] for row in table} == {"alice-admin"}
+
+
+def test_csv_cells_follow_the_general_rule_in_every_column(history):
+    """Each column's own converter gives exactly what the general `_cell` gives, formula starts included."""
+    _, page = history
+    hostile = {"status": "failed", "ott_request_id": "@req", "error_message": "-1 refused", "error_code": -5}
+    Delivery.objects.filter(send=page).update(**hostile, finished_at=timezone.now(), http_status=400, ott_id="+81")
+    Sender.objects.filter(pk=page.sender_id).update(name="=cmd")
+    deliveries = Delivery.objects.all()
+    sources = [source for _, source in CSV_COLUMNS]
+    expected = []
+    for row in deliveries.order_by("-id").values_list(*sources):
+        out = io.StringIO()
+        csv.writer(out).writerow([_cell(value) for value in row])
+        expected.append(out.getvalue())
+    assert list(csv_lines(deliveries))[1:] == expected
+    text = "".join(csv_lines(deliveries.filter(send=page)))
+    assert "'=cmd" in text and "'@req" in text and "'-1 refused" in text and "'-5" in text and "'+81" in text
 
 
 def test_no_control_to_change_history_anywhere(auditor, admin, history):

@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from messages import selectors
@@ -173,6 +174,34 @@ def test_history_counts_exactly_then_says_more_than_or_about(auditor, history, m
     else:
         expected = "More than 50 deliveries match"
     assert f'data-testid="match-count">{expected}<' in html(client, "messages:delivery-list", status="sent")
+
+
+def counts_run(client, **params) -> tuple[list[str], str]:
+    """The COUNT statements the history page ran, and the page."""
+    with CaptureQueriesContext(connection) as captured:
+        page = html(client, "messages:delivery-list", **params)
+    return [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()], page
+
+
+def test_history_counts_a_first_page_that_holds_every_match_without_a_query(auditor, history):
+    client = client_for(auditor)
+    counts, page = counts_run(client, network="messenger")
+    assert counts == [] and 'data-testid="match-count">2 deliveries match<' in page
+    counts, page = counts_run(client, status="sent")  # 120: more than a page, so they are counted
+    assert len(counts) == 1 and 'data-testid="match-count">120 deliveries match<' in page
+
+
+def test_history_takes_postgresqls_estimate_above_the_exact_limit_without_counting(auditor, history, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_EXACT_UP_TO", 50)
+    client = client_for(auditor)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE ott_messages_delivery")  # the planner's statistics, as autovacuum keeps them
+        counts, page = counts_run(client, status="sent")
+        assert counts == [] and 'data-testid="match-count">About 120 deliveries match<' in page
+    else:  # no estimate: it counts up to one past the limit
+        counts, page = counts_run(client, status="sent")
+        assert len(counts) == 1 and 'data-testid="match-count">More than 50 deliveries match<' in page
 
 
 def test_page_links_keep_the_filters(marketer, line_sender):

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
 from messages import lifecycle
 from messages.models import Delivery, Send
-from messages.selectors import send_counts
+from messages.progress import send_progress
+from messages.selectors import send_counts, send_errors
 from messages.services import send_create
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +68,43 @@ def test_sends_are_counted_apart(line_draft, marketer):
     second = send_create(draft=line_draft, recipients=[("U-3", "")], user=marketer)
     assert send_counts([first.pk, second.pk])[first.pk][DS.QUEUED] == 2
     assert send_counts([first.pk, second.pk])[second.pk][DS.QUEUED] == 1
+
+
+def test_the_send_pages_other_figures_are_read_from_their_partial_indexes_alone(line_draft, marketer):
+    """The most common errors and the retries waiting (polled with the counters) are asked in a form
+    their partial index answers alone, whatever the send's size: PostgreSQL with an index-only scan
+    (nothing asked that the index lacks), SQLite with the index as covering (the index's values written
+    into the SQL, which SQLite needs to see that the query implies the index's WHERE)."""
+    send = send_create(draft=line_draft, recipients=[(f"U{n}", "") for n in range(6)], user=marketer)
+    ids = list(send.deliveries.values_list("id", flat=True))
+    Delivery.objects.filter(pk__in=ids[:2]).update(status=DS.FAILED, error_message="server error (HTTP 500)")
+    Delivery.objects.filter(pk=ids[2]).update(attempts=1, next_attempt_at=timezone.now() + timedelta(minutes=5))
+    executed = []
+
+    def keep(execute, sql, params, many, context):
+        executed.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        progress = send_progress(send)
+        errors = send_errors(send)
+    assert progress.retry_waiting == 1 and [(e["status"], e["count"]) for e in errors] == [("failed", 2)]
+    asked = {
+        index: next((sql, params) for sql, params in executed if column in sql and "ott_messages_delivery" in sql)
+        for index, column in (("delivery_send_errors", "error_message"), ("delivery_retry_waiting", "next_attempt_at"))
+    }
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Only an index-only scan is left to the planner: a query that needs a column of the table
+            # cannot have one and falls back to a disabled plan.
+            for setting in ("enable_seqscan", "enable_bitmapscan", "enable_indexscan"):
+                cursor.execute(f"SET LOCAL {setting} = off")
+            for index, (sql, params) in asked.items():
+                cursor.execute("EXPLAIN " + sql, params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                assert f"Index Only Scan using {index}" in plan, plan
+        else:
+            sql, params = asked["delivery_send_errors"]
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = "\n".join(row[3] for row in cursor.fetchall())
+            assert "COVERING INDEX delivery_send_errors" in plan, plan
