@@ -271,16 +271,21 @@ def found_later(ids: list[int]) -> int:
     )
 
 
+def expired_leases(now, limit: int):
+    """The (send id, id, status) of pending deliveries whose lease ran out before `now`: found through
+    the lease index, which holds only the rows that have a lease."""
+    expired = Delivery.objects.filter(status__in=Delivery.PENDING, lease_until__lt=now)
+    if connection.features.has_select_for_update_skip_locked:
+        expired = expired.select_for_update(skip_locked=True)
+    return expired.values_list("send_id", "id", "status")[:limit]
+
+
 def recover(limit: int = 10_000) -> list[tuple[int, int]]:
     """Deliveries whose worker died: `recover` the claimed ones whose lease expired (back to `queued`,
     marked to ask Marketing Cloud before any resend: the dead worker may have posted them), and release
     the reserved ones it never reached. Returns their (send id, id) to enqueue again."""
-    now = timezone.now()
     with transaction.atomic():
-        expired = Delivery.objects.filter(status__in=Delivery.PENDING, lease_until__lt=now)
-        if connection.features.has_select_for_update_skip_locked:
-            expired = expired.select_for_update(skip_locked=True)
-        stale = list(expired.values_list("send_id", "id", "status")[:limit])
+        stale = list(expired_leases(timezone.now(), limit))
         ids = [pk for _, pk, _ in stale]
         _guarded(DELIVERY_TRANSITIONS, "recover", Delivery.objects.filter(id__in=ids)).update(
             status=DELIVERY_TRANSITIONS["recover"].target, needs_lookup=True, lease_until=None

@@ -250,11 +250,21 @@ class Delivery(models.Model):
 
     # The foreign keys' own indexes are left out: the composite indexes below start with each of them.
     send = models.ForeignKey(Send, on_delete=models.PROTECT, related_name="deliveries", db_index=False)
-    # Copies of the send's network, sender and author so the history filters need no join.
+    # Copies of the send's network, sender and author so the history filters need no join. The send's
+    # own foreign keys already hold the sender and author, so these two have no constraint in the
+    # database (on PostgreSQL each inserted row would fire a check for each); Django still applies
+    # on_delete: a sender with deliveries cannot be deleted, a deleted author's become None.
     network = models.CharField(max_length=16, choices=NETWORK_CHOICES)
-    sender = models.ForeignKey(Sender, on_delete=models.PROTECT, related_name="deliveries", db_index=False)
+    sender = models.ForeignKey(
+        Sender, on_delete=models.PROTECT, related_name="deliveries", db_index=False, db_constraint=False
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="deliveries", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
+        db_index=False,
+        db_constraint=False,
     )
     message_key = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
     ott_id = models.CharField(max_length=256, blank=True)
@@ -299,7 +309,12 @@ class Delivery(models.Model):
             models.Index(fields=["created_by", "-id"], name="delivery_user_newest"),
             models.Index(fields=["created_at"], name="delivery_created"),
             models.Index(fields=["send", "status"], name="delivery_send_status"),
-            models.Index(fields=["status", "lease_until"], name="delivery_lease"),
+            # Only the rows in a worker's hands have a lease (prepared and finished rows have none):
+            # `recover` finds the expired ones among those few. The status is in it so that SQLite,
+            # which keeps no statistics here, picks it over delivery_status_newest.
+            models.Index(
+                fields=["status", "lease_until"], condition=Q(lease_until__isnull=False), name="delivery_lease"
+            ),
             # Search: exact ottRequestId; an ottId or userReference that is or starts with the words
             # (on PostgreSQL the pattern operator class serves both; SQLite ignores it).
             models.Index(fields=["ott_request_id"], name="delivery_ott_request_id"),

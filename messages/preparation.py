@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from audiences.models import Audience
 from audiences.services import audience_rows
-from messages import campaign, lifecycle, stored_words
+from messages import campaign, lifecycle, personalize, stored_words
 from messages.counts import count_inserted
 from messages.delivery_rows import QUEUED, DeliveryWriter
 from messages.engine.attempt import found
@@ -195,7 +195,9 @@ def prepare_rows(send: Send, rows: Sequence, *, enqueue_start: Callable, enqueue
 
 
 def _prepare_audience(send: Send, *, enqueue_start: Callable, enqueue: Callable) -> None:
-    rows = (Row(*row) for row in audience_rows(send.audience_id, after=send.prepared_line))
+    # The audience's columns are read only when the message has placeholders to fill from them.
+    with_vars = personalize.has_placeholders(send.template)
+    rows = (Row(*row) for row in audience_rows(send.audience_id, after=send.prepared_line, with_vars=with_vars))
     ended = _go_through(send, rows)
     if ended != CANCELED:
         size = Audience.objects.filter(pk=send.audience_id).values_list("size", flat=True).first() or 0

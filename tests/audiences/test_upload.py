@@ -148,6 +148,8 @@ def test_rows_are_written_in_batches_and_read_back_in_line_order(marketer, monke
     rows = list(audience_rows(audience, batch=6))
     assert [row.line for row in rows] == list(range(2, 52))
     assert rows[0] == (2, "U1", "r1", {"n": "1"})
+    bare = list(audience_rows(audience, batch=6, with_vars=False))  # for a message without placeholders
+    assert [row[:3] for row in bare] == [row[:3] for row in rows] and {str(row.vars) for row in bare} == {"{}"}
     assert audience_row(audience, line=10).ott_id == "U9"
     assert audience_row(audience, after=10).line == 11
     assert audience_row(audience, after=51) is None
