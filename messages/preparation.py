@@ -37,7 +37,7 @@ from messages.engine.attempt import found
 from messages.engine.runtime import concurrency, shared_client
 from messages.models import Delivery, RecipientList, Send, SendEvent
 from messages.recipients import MAX_REFUSED_KEPT
-from messages.row_check import CAPPED, REFUSED, SEND, SUPPRESSED, Outcome, Row, RowJudge
+from messages.row_check import CAPPED, REFUSED, SEND, SUPPRESSED, Outcome, Row, RowJudge, in_batches
 
 BATCH = 5000  # recipient rows judged and written per transaction
 CANARY_SHARE, CANARY_MIN = 0.01, 10
@@ -49,12 +49,6 @@ def canary_size(total: int) -> int:
     """1% of the send, at least CANARY_MIN; 0 when that would be the whole send."""
     size = max(CANARY_MIN, math.ceil(total * CANARY_SHARE))
     return size if size < total else 0
-
-
-def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    rows = iter(rows)
-    while chunk := list(islice(rows, size)):
-        yield chunk
 
 
 def _as_given(outcome: Outcome) -> str:
@@ -132,7 +126,7 @@ def _go_through(send: Send, rows: Iterable[Row], messages: dict[int, dict | None
     if send.send_limit is not None:
         already = Delivery.objects.filter(send_id=send.pk, status=QUEUED).count() if send.prepared else 0
         room = send.send_limit - already
-    for chunk in _chunks(rows, BATCH):
+    for chunk in in_batches(rows, BATCH):
         if room is not None and room <= 0:
             return LIMITED
         outcomes = judge.judge(chunk)

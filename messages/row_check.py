@@ -13,8 +13,9 @@ For a batch of rows `(line, ott_id, user_reference, vars)`, in order:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import islice
 from typing import NamedTuple
 
 from django.utils import timezone
@@ -39,6 +40,14 @@ class Row(NamedTuple):
     ott_id: str
     user_reference: str
     vars: dict[str, str] = {}
+
+
+def in_batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    """`rows` in lists of `size` (the last one shorter), read as they come: a million are never all in
+    memory at once."""
+    rows = iter(rows)
+    while batch := list(islice(rows, size)):
+        yield batch
 
 
 class Outcome(NamedTuple):

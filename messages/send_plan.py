@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from itertools import islice
 
 from django.utils import timezone
 
@@ -35,7 +34,7 @@ from audiences.models import Audience
 from audiences.services import audience_rows
 from messages import planning
 from messages.models import Draft
-from messages.row_check import CAPPED, REFUSED, SEND, SUPPRESSED, Row, RowJudge
+from messages.row_check import CAPPED, REFUSED, SEND, SUPPRESSED, Row, RowJudge, in_batches
 from ott.payloads import message_template, send_body
 
 BATCH = 5_000
@@ -51,12 +50,6 @@ def as_rows(recipients: Iterable) -> Iterator[Row]:
         else:
             ott_id, user_reference, *rest = item
             yield Row(line, ott_id, user_reference, rest[0] if rest else {})
-
-
-def _batches(rows: Iterable[Row]) -> Iterator[list[Row]]:
-    rows = iter(rows)
-    while batch := list(islice(rows, BATCH)):
-        yield batch
 
 
 def first_body(template: dict, ott_id: str, user_reference: str, message: dict | None) -> dict:
@@ -90,7 +83,7 @@ def plan(
     total = capped = sendable = 0
     first = first_line = None
     rows = audience_rows(source) if isinstance(source, Audience) else as_rows(source)
-    for batch in _batches(rows):
+    for batch in in_batches(rows, BATCH):
         total += len(batch)
         for outcome in judge.judge(batch):
             if outcome.status == SEND:

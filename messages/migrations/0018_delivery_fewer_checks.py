@@ -14,10 +14,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def reinstall_count_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "sqlite":
-        counts = import_module("messages.migrations.0013_send_counts")
-        counts._run(schema_editor, [*counts.SQLITE_DROP, *counts.SQLITE])
+reinstall_count_triggers = import_module("messages.migrations.0016_delivery_body_rebuilt").reinstall_count_triggers
 
 
 class Migration(migrations.Migration):
