@@ -8,11 +8,10 @@ import json
 import uuid
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from messages.bodies import Bodies
 from ott.payloads import send_body
+from tests.messages.migrating import count_triggers, latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,15 +19,8 @@ BEFORE = [("ott_messages", "0015_recipientlist_audience")]
 AFTER = [("ott_messages", "0016_delivery_body_rebuilt")]
 
 
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 def test_own_messages_are_kept_and_bodies_come_back_the_same(line_sender):
-    apps = _migrate(BEFORE)
+    apps = migrate(BEFORE)
     Send, Delivery = apps.get_model("ott_messages", "Send"), apps.get_model("ott_messages", "Delivery")
     template = {
         "from": {"ottId": line_sender.sender_id, "network": "line"},
@@ -50,7 +42,7 @@ def test_own_messages_are_kept_and_bodies_come_back_the_same(line_sender):
         )
         bodies[ott_id] = body
 
-    apps = _migrate(AFTER)
+    apps = migrate(AFTER)
     Delivery = apps.get_model("ott_messages", "Delivery")
     rows = {d.ott_id: d for d in Delivery.objects.filter(send_id=send.pk)}
     assert rows["U1"].message == "" and json.loads(rows["U2"].message) == own
@@ -58,28 +50,10 @@ def test_own_messages_are_kept_and_bodies_come_back_the_same(line_sender):
         rebuilt = Bodies(template).body(str(row.message_key), row.ott_id, row.user_reference, row.message)
         assert json.loads(rebuilt) == bodies[ott_id]
 
-    assert _count_triggers() == ["delivery_count_delete", "delivery_count_update"]
+    assert count_triggers() == ["delivery_count_delete", "delivery_count_update"]
 
-    apps = _migrate(BEFORE)
+    apps = migrate(BEFORE)
     Delivery = apps.get_model("ott_messages", "Delivery")
     assert {d.ott_id: d.payload for d in Delivery.objects.filter(send_id=send.pk)} == bodies
-    assert _count_triggers() == ["delivery_count_delete", "delivery_count_update"]
-    _migrate(_latest())
-
-
-def _count_triggers() -> list[str]:
-    """The delivery table's counting triggers (SQLite loses a table's triggers when it alters it)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
-        else:
-            cursor.execute(
-                "SELECT DISTINCT trigger_name::text FROM information_schema.triggers "
-                "WHERE event_object_table = 'ott_messages_delivery' ORDER BY 1"
-            )
-        return [name for (name,) in cursor.fetchall()]
-
-
-def _latest():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
+    assert count_triggers() == ["delivery_count_delete", "delivery_count_update"]
+    migrate(latest())

@@ -8,36 +8,14 @@ import uuid
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from tests.messages.migrating import count_triggers, latest, migrate
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("ott_messages", "0017_stored_words")]
 AFTER = [("ott_messages", "0018_delivery_fewer_checks")]
 TRIGGERS = ["delivery_count_delete", "delivery_count_update"]
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
-def _latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
-
-
-def _count_triggers() -> list[str]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
-        else:
-            cursor.execute(
-                "SELECT DISTINCT trigger_name::text FROM information_schema.triggers "
-                "WHERE event_object_table = 'ott_messages_delivery' ORDER BY 1"
-            )
-        return [name for (name,) in cursor.fetchall()]
 
 
 def _constrained_columns() -> set[str]:
@@ -70,7 +48,7 @@ def _counts_hold(apps, send_id: int) -> None:
 
 
 def test_the_counting_triggers_survive_the_migration_both_ways(line_sender, marketer):
-    apps = _migrate(BEFORE)
+    apps = migrate(BEFORE)
     Send, Delivery = apps.get_model("ott_messages", "Send"), apps.get_model("ott_messages", "Delivery")
     SendCount = apps.get_model("ott_messages", "SendCount")
     send = Send.objects.create(
@@ -85,14 +63,14 @@ def test_the_counting_triggers_survive_the_migration_both_ways(line_sender, mark
     SendCount.objects.create(send_id=send.pk, status="queued", shard=0, n=6)  # inserts are counted by the code
     assert {"sender_id", "created_by_id", "send_id"} <= _constrained_columns()
 
-    apps = _migrate(AFTER)
-    assert _count_triggers() == TRIGGERS
+    apps = migrate(AFTER)
+    assert count_triggers() == TRIGGERS
     assert _constrained_columns() == {"send_id"}
     _counts_hold(apps, send.pk)
 
-    apps = _migrate(BEFORE)
-    assert _count_triggers() == TRIGGERS
+    apps = migrate(BEFORE)
+    assert count_triggers() == TRIGGERS
     assert {"sender_id", "created_by_id", "send_id"} <= _constrained_columns()
     _counts_hold(apps, send.pk)
-    _migrate(_latest())
-    assert _count_triggers() == TRIGGERS
+    migrate(latest())
+    assert count_triggers() == TRIGGERS
