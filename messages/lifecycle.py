@@ -193,8 +193,8 @@ def _mark_claimed(ids: list[int], lease) -> None:
     """The rows just selected for a claim become `sending` under `lease`, one more attempt each: one
     plain statement (the worker claims a few dozen rows many times a second; the ORM would compile the
     same UPDATE every time)."""
-    table, quote = connection.ops.quote_name(Delivery._meta.db_table), connection.ops.quote_name
-    status, lease_until, attempts, pk = (quote(name) for name in ("status", "lease_until", "attempts", "id"))
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    status, lease_until, attempts, pk = bulk.columns(Delivery, ("status", "lease_until", "attempts", "id"))
     marks = ", ".join(["%s"] * len(ids))
     sql = f"UPDATE {table} SET {status} = %s, {lease_until} = %s, {attempts} = {attempts} + 1 WHERE {pk} IN ({marks})"  # noqa: S608
     with connection.cursor() as cursor:
