@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -29,3 +31,35 @@ def count_triggers() -> list[str]:
                 "WHERE event_object_table = 'ott_messages_delivery' ORDER BY 1"
             )
         return [name for (name,) in cursor.fetchall()]
+
+
+def counts_hold(apps, send_id: int) -> None:
+    """A status change and a delete are counted: the counters equal a COUNT of the deliveries."""
+    Delivery, SendCount = apps.get_model("ott_messages", "Delivery"), apps.get_model("ott_messages", "SendCount")
+    queued = Delivery.objects.filter(send_id=send_id, status="queued").order_by("id")
+    Delivery.objects.filter(pk=queued[0].pk).update(status="sent")
+    Delivery.objects.filter(pk=queued[0].pk).delete()
+    kept: dict[str, int] = {}
+    for status, n in SendCount.objects.filter(send_id=send_id).values_list("status", "n"):
+        kept[status] = kept.get(status, 0) + n
+    counted: dict[str, int] = {}
+    for status in Delivery.objects.filter(send_id=send_id).values_list("status", flat=True):
+        counted[status] = counted.get(status, 0) + 1
+    assert {s: n for s, n in kept.items() if n} == counted
+
+
+def queued_send(apps, sender, user, n: int) -> int:
+    """A send of `n` queued LINE deliveries, made with the historical models of `apps`, counted as the
+    code that inserts deliveries counts them. Returns its id."""
+    Send, Delivery = apps.get_model("ott_messages", "Send"), apps.get_model("ott_messages", "Delivery")
+    SendCount = apps.get_model("ott_messages", "SendCount")
+    send = Send.objects.create(
+        draft_name="x", sender_id=sender.pk, sender_name="x", network="line", template={}, created_by_id=user.pk
+    )
+    for at in range(n):
+        Delivery.objects.create(
+            send_id=send.pk, network="line", sender_id=sender.pk, created_by_id=user.pk,
+            message_key=uuid.uuid4(), ott_id=f"U{at}",
+        )  # fmt: skip
+    SendCount.objects.create(send_id=send.pk, status="queued", shard=0, n=n)
+    return send.pk
