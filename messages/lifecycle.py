@@ -139,12 +139,6 @@ def _guarded(transitions: dict[str, Transition], event: str, queryset):
     return queryset.filter(status__in=transitions[event].source)
 
 
-def _select_for_claim(queryset):
-    if connection.features.has_select_for_update_skip_locked:
-        return queryset.select_for_update(skip_locked=True, of=("self",))
-    return queryset  # SQLite: the IMMEDIATE write transaction serializes claims
-
-
 # --- Deliveries -----------------------------------------------------------------------------------
 
 
@@ -167,38 +161,54 @@ def renew(ids: list[int]) -> None:
 def claim(send_id: int, ids: list[int]) -> list[Claimed]:
     """`claim`: the queued deliveries among `ids` become `sending` for this worker, one more attempt
     each, under a lease; the send starts. Rows canceled or taken by another worker are skipped."""
+    if not ids:
+        return []
     now = timezone.now()
-    with transaction.atomic():
-        status = Send.objects.filter(pk=send_id).values_list("status", flat=True).first()
-        if status not in RUNNABLE:
-            return []  # paused, canceled (or not started yet) since the worker last looked
-        queryset = _guarded(DELIVERY_TRANSITIONS, "claim", Delivery.objects.filter(send_id=send_id, id__in=ids))
-        claimed = [Claimed(row) for row in _select_for_claim(queryset).values_list(*CLAIM_FIELDS).order_by("id")]
-        if not claimed:
-            return []
-        _mark_claimed([d.id for d in claimed], _lease(now))
-        if status == SS.QUEUED:  # its first claim, or the first after a pause
+    if claimed := _mark_claimed(send_id, ids, _lease(now), while_running=True):
+        return claimed  # the usual case, in one round trip to the database: the send is running
+    status = Send.objects.filter(pk=send_id).values_list("status", flat=True).first()
+    if status not in RUNNABLE:
+        return []  # paused, canceled (or not started yet) since the worker last looked
+    if status == SS.RUNNING:
+        return _mark_claimed(send_id, ids, _lease(now))  # (none left, or it was resumed just now)
+    with transaction.atomic():  # its first claim, or the first after a pause: the send starts with it
+        claimed = _mark_claimed(send_id, ids, _lease(now))
+        if claimed:
             starting = _guarded(SEND_TRANSITIONS, "start", Send.objects.filter(pk=send_id))
             if starting.filter(started_at__isnull=True).update(status=SS.RUNNING, started_at=now):
                 note(send_id, SendEvent.Event.STARTED, at=now)
             else:
                 starting.update(status=SS.RUNNING)
-    for delivery in claimed:
-        delivery.attempts += 1
-        delivery.status = DS.SENDING
     return claimed
 
 
-def _mark_claimed(ids: list[int], lease) -> None:
-    """The rows just selected for a claim become `sending` under `lease`, one more attempt each: one
-    plain statement (the worker claims a few dozen rows many times a second; the ORM would compile the
-    same UPDATE every time)."""
-    table = connection.ops.quote_name(Delivery._meta.db_table)
-    status, lease_until, attempts, pk = bulk.columns(Delivery, ("status", "lease_until", "attempts", "id"))
-    marks = ", ".join(["%s"] * len(ids))
-    sql = f"UPDATE {table} SET {status} = %s, {lease_until} = %s, {attempts} = {attempts} + 1 WHERE {pk} IN ({marks})"  # noqa: S608
+def _mark_claimed(send_id: int, ids: list[int], lease, *, while_running: bool = False) -> list[Claimed]:
+    """The queued rows of `send_id` among `ids` become `sending` under `lease`, one more attempt each,
+    and come back as they are now, in one statement (the worker claims a few dozen rows many times a
+    second, and its main thread waits for each round trip). `while_running`: only if the send is
+    running. On PostgreSQL rows another worker is claiming are skipped, not waited for; SQLite runs one
+    writer at a time."""
+    table, send_table = (connection.ops.quote_name(model._meta.db_table) for model in (Delivery, Send))
+    names = ("status", "lease_until", "attempts", "id", "send_id")
+    status, lease_until, attempts, pk, send = bulk.columns(Delivery, names)
+    transition = DELIVERY_TRANSITIONS["claim"]
+    marks, sources = ", ".join(["%s"] * len(ids)), ", ".join(["%s"] * len(transition.source))
+    chosen = f"{send} = %s AND {pk} IN ({marks}) AND {status} IN ({sources})"
+    params = [send_id, *ids, *(str(source) for source in transition.source)]
+    if while_running:
+        chosen += f" AND EXISTS (SELECT 1 FROM {send_table} WHERE {pk} = %s AND {status} = %s)"  # noqa: S608
+        params += [send_id, SS.RUNNING.value]
+    if connection.features.has_select_for_update_skip_locked:
+        chosen = f"{pk} IN (SELECT {pk} FROM {table} WHERE {chosen} FOR UPDATE OF {table} SKIP LOCKED)"  # noqa: S608
+    sql = (
+        f"UPDATE {table} SET {status} = %s, {lease_until} = %s, {attempts} = {attempts} + 1 "  # noqa: S608
+        f"WHERE {chosen} RETURNING {', '.join(bulk.columns(Delivery, CLAIM_FIELDS))}"
+    )
+    lease = connection.ops.adapt_datetimefield_value(lease)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [DS.SENDING.value, connection.ops.adapt_datetimefield_value(lease), *ids])
+        cursor.execute(sql, [transition.target.value, lease, *params])
+        rows = bulk.returned(Delivery, CLAIM_FIELDS, cursor.fetchall())
+    return sorted((Claimed(row) for row in rows), key=lambda delivery: delivery.id)
 
 
 OUTCOME_FIELDS = [

@@ -14,7 +14,7 @@ from django.utils import timezone
 from messages import bulk, lifecycle
 from messages.bodies import kept_answer
 from messages.engine.attempt import Result, found, reason
-from messages.engine.watch import watch
+from messages.engine.watch import WATCHED, watch
 from messages.lifecycle import Claimed
 from messages.models import Attempt, Send
 from ott.client import Accepted, Failed, Rejected, SendStatus
@@ -121,7 +121,8 @@ def record(send_id: int, results: list[Result], still_held: list[int], enqueue: 
     and enqueue the retries in the same transaction."""
     now = timezone.now()
     with transaction.atomic():
-        halted = lifecycle.send_halted(send_id)
+        send = Send.objects.only(*WATCHED).get(pk=send_id)  # one read for the halt check and the watch
+        halted = None if send.status in lifecycle.RUNNABLE else send.status
         stopped = halted is not None and halted != Send.Status.PAUSED
         logs: list[tuple] = []
         settled: list[tuple[Claimed, str]] = []
@@ -137,4 +138,4 @@ def record(send_id: int, results: list[Result], still_held: list[int], enqueue: 
         if retries:
             enqueue(send_id, [d.id for d in retries], run_after=max(d.next_attempt_at for d in retries))
         if halted is None and results:
-            watch(send_id, results, enqueue)
+            watch(send, results, enqueue)

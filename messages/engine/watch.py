@@ -114,8 +114,12 @@ def canary(send: Send, enqueue) -> None:
         enqueue(send.pk, list(rest.order_by("id").values_list("id", flat=True)))
 
 
-def watch(send_id: int, results: list[Result], enqueue) -> None:
-    fields = ("status", "resumed_at", "canary_last_id", "canary_passed")
-    send = Send.objects.only(*fields).get(pk=send_id)
+# What `watch` reads of the send.
+WATCHED = ("status", "resumed_at", "canary_last_id", "canary_passed")
+
+
+def watch(send: Send, results: list[Result], enqueue) -> None:
+    """After a batch of outcomes of `send` (its WATCHED fields read in the batch's transaction): pause
+    it on a spike of errors, or judge its canary."""
     if not spike(send, results):
         canary(send, enqueue)
