@@ -80,7 +80,8 @@ class _Chunk:
         window = 2 * threads
         # Topped up as soon as a quarter of the window is free, not half: while the main thread writes a
         # batch of outcomes (tens of milliseconds on PostgreSQL) the threads must not run out of work.
-        while self.cursor < len(self.ids) and len(self.running) <= window - max(1, threads // 2) and not self.stop.is_set():
+        top_up_at = window - max(1, threads // 2)
+        while self.cursor < len(self.ids) and len(self.running) <= top_up_at and not self.stop.is_set():
             if self.held or (hold := self.gate.held(self.sender_id)):
                 self.held = self.held or hold
                 return
