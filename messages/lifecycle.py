@@ -355,7 +355,11 @@ def move(
 def send_halted(send_id: int) -> str | None:
     """The status of a send whose deliveries may not be posted now (paused, canceled, ...), or None
     while it may run."""
-    status = Send.objects.filter(pk=send_id).values_list("status", flat=True).first()
+    return halted(Send.objects.filter(pk=send_id).values_list("status", flat=True).first())
+
+
+def halted(status: str | None) -> str | None:
+    """`status` if a send in it may not be posted now, None if it may run."""
     return None if status in RUNNABLE else status
 
 

@@ -122,7 +122,7 @@ def record(send_id: int, results: list[Result], still_held: list[int], enqueue: 
     now = timezone.now()
     with transaction.atomic():
         send = Send.objects.only(*WATCHED).get(pk=send_id)  # one read for the halt check and the watch
-        halted = None if send.status in lifecycle.RUNNABLE else send.status
+        halted = lifecycle.halted(send.status)
         stopped = halted is not None and halted != Send.Status.PAUSED
         logs: list[tuple] = []
         settled: list[tuple[Claimed, str]] = []

@@ -20,17 +20,25 @@ def latest():
     return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
+# The delivery table's counting triggers (0013), as `count_triggers` lists them.
+COUNT_TRIGGERS = ["delivery_count_delete", "delivery_count_update"]
+
+
+def rows_by_vendor(sqlite: str, postgresql: str) -> list[tuple]:
+    """The rows of whichever of the two queries is for this database."""
+    with connection.cursor() as cursor:
+        cursor.execute(sqlite if connection.vendor == "sqlite" else postgresql)
+        return cursor.fetchall()
+
+
 def count_triggers() -> list[str]:
     """The delivery table's counting triggers (SQLite loses a table's triggers when it alters it)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
-        else:
-            cursor.execute(
-                "SELECT DISTINCT trigger_name::text FROM information_schema.triggers "
-                "WHERE event_object_table = 'ott_messages_delivery' ORDER BY 1"
-            )
-        return [name for (name,) in cursor.fetchall()]
+    rows = rows_by_vendor(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name",
+        "SELECT DISTINCT trigger_name::text FROM information_schema.triggers "
+        "WHERE event_object_table = 'ott_messages_delivery' ORDER BY 1",
+    )
+    return [name for (name,) in rows]
 
 
 def counts_hold(apps, send_id: int) -> None:
